@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "tagcache",
+    products: [
+        .executable(name: "tagcache", targets: ["tagcache"]),
+        .library(name: "TagCache", targets: ["TagCache"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Turns Migrations/*.sql into Swift source at build time, so the binary carries its schema and
+        // Migrations/ stays the only copy of it.
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"]
+        ),
+        .target(
+            name: "TagCache",
+            dependencies: ["CSQLite", "CMicroHTTPD", "CCurl"],
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(
+            name: "tagcache",
+            dependencies: ["TagCache"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "TagCacheTests",
+            dependencies: ["TagCache", "tagcache"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+import TagCache
+print("tagcache")
