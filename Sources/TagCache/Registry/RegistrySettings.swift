@@ -1,0 +1,26 @@
+/// How tagcache talks to one registry; the configuration's `registries` entry for it, or the defaults.
+public struct RegistrySettings: Sendable, Equatable {
+    /// Speak plain HTTP instead of HTTPS.
+    public var plainHTTP: Bool = false
+
+    /// Permit a loopback or private address, which the access policy rejects otherwise. Link-local,
+    /// unspecified and metadata addresses stay rejected.
+    public var allow: Bool = false
+
+    /// Seconds to establish a connection.
+    public var connectTimeout: Double = 10
+
+    /// Seconds for one whole HTTP request, body included.
+    public var requestTimeout: Double = 30
+
+    /// Value of `n` on `tags/list` requests.
+    public var pageSize: Int = 1000
+
+    /// Maximum number of `tags/list` pages read for one repository.
+    public var maxPages: Int = 10_000
+
+    /// Maximum size in bytes of one response body.
+    public var maxPageBytes: Int = 32 * 1024 * 1024
+
+    public init() {}
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Persistent storage of cached tag lists. SQLite today; a shared database for clusters can implement the same
+/// protocol.
+///
+/// Implementations are safe to call from any thread. Times are stored with millisecond precision.
+public protocol TagStore: Sendable {
+    /// Returns the stored entry of `reference`, or nil when none is stored.
+    func entry(for reference: ImageReference) throws(StoreError) -> StoredEntry?
+
+    /// Replaces the tag set of `reference` in one transaction and clears any recorded failure.
+    ///
+    /// `changedAt` moves to `fetchedAt` only when the set differs from the stored one. Tags that disappear keep
+    /// their history row with a removal time; tags that appear get `fetchedAt` as first-seen time.
+    /// - Returns: The entry as now stored.
+    @discardableResult
+    func replaceTags(
+        _ tags: [String], for reference: ImageReference, fetchedAt: Date, expiresAt: Date
+    ) throws(StoreError) -> StoredEntry
+
+    /// Records a failed refresh without touching the stored tags or their times.
+    func recordFailure(
+        for reference: ImageReference, message: String, at time: Date, nextAttemptAt: Date?
+    ) throws(StoreError)
+
+    /// Deletes the entry of `reference` and its tag history. Returns whether an entry existed.
+    @discardableResult
+    func removeEntry(for reference: ImageReference) throws(StoreError) -> Bool
+
+    /// Returns every stored entry without its tags (`tags` is empty, `tagCount` is set), ordered by reference.
+    func allEntries() throws(StoreError) -> [StoredEntry]
+}
+
+/// One cached repository.
+public struct StoredEntry: Sendable, Equatable {
+    public var reference: ImageReference
+    /// Current tags in byte order.
+    public var tags: [String]
+    public var tagCount: Int
+    public var fetchedAt: Date
+    public var expiresAt: Date
+    /// Last time the tag set changed.
+    public var changedAt: Date
+    public var lastError: String?
+    public var lastErrorAt: Date?
+    public var nextAttemptAt: Date?
+
+    public init(
+        reference: ImageReference, tags: [String], tagCount: Int, fetchedAt: Date, expiresAt: Date,
+        changedAt: Date, lastError: String? = nil, lastErrorAt: Date? = nil, nextAttemptAt: Date? = nil
+    ) {
+        self.reference = reference
+        self.tags = tags
+        self.tagCount = tagCount
+        self.fetchedAt = fetchedAt
+        self.expiresAt = expiresAt
+        self.changedAt = changedAt
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
+        self.nextAttemptAt = nextAttemptAt
+    }
+}
+
+/// A failed database operation: what was attempted, SQLite's result code and message, and the SQL.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var code: Int32
+    public var sql: String?
+
+    public init(message: String, code: Int32 = 0, sql: String? = nil) {
+        self.message = message
+        self.code = code
+        self.sql = sql
+    }
+
+    public var description: String {
+        var text = message
+        if code != 0 { text += " (SQLite code \(code))" }
+        if let sql { text += " in: \(sql)" }
+        return text
+    }
+}
