@@ -21,6 +21,7 @@ extension ImageReference {
         try rejectInvisibleCharacters(in: text)
         let name = try removeTransport(from: text)
         try rejectTagAndDigest(in: name, input: text)
+        try rejectImageID(name, input: text)
 
         var registry = dockerHubRegistry
         var path = name[...]
@@ -43,7 +44,7 @@ extension ImageReference {
         return try normalized(registry: registry, path: String(path), input: text)
     }
 
-    /// Whether the first component of a name is a registry rather than part of the repository path.
+    /// Returns whether the first component of a name is a registry rather than part of the repository path.
     private static func isDomain(_ component: Substring) -> Bool {
         component.contains(".") || component.contains(":") || component == "localhost" || component.hasPrefix("[")
     }
@@ -138,7 +139,18 @@ extension ImageReference {
         throw ReferenceError(input, reason)
     }
 
-    /// Whether `host:port` without a slash more likely means a registry than a Docker Hub repository and tag.
+    /// Throws for a bare 64-digit lowercase hex string, which docker reads as an image ID.
+    private static func rejectImageID(_ name: Substring, input: String) throws(ReferenceError) {
+        let isHex = name.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+        if name.unicodeScalars.count == 64 && isHex {
+            throw ReferenceError(
+                input,
+                "a 64-digit hex string is an image ID, not a repository; give the repository name instead"
+            )
+        }
+    }
+
+    /// Returns whether `host:port` without a slash more likely means a registry than a Docker Hub repository and tag.
     private static func looksLikeRegistry(host: Substring, port: Substring) -> Bool {
         let isPort = !port.isEmpty && port.unicodeScalars.allSatisfy(ReferenceGrammar.isASCIIDigit)
         return isPort && (host == "localhost" || host.contains("."))

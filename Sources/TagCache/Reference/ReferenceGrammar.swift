@@ -1,6 +1,6 @@
 /// Checks for the parts of a docker reference: registry host, port and repository path.
 ///
-/// The grammar is the one of `github.com/distribution/reference` (`reference.go`):
+/// The grammar is the one of `github.com/distribution/reference` (`regexp.go`), written out:
 ///
 ///     domain          := host [":" port]
 ///     host            := domain-name | IPv4address | "[" IPv6address "]"
@@ -13,7 +13,8 @@
 /// Each check scans its text once from left to right, so the time is linear in the length of the input.
 /// Every failed check throws a `ReferenceError` for `input` that names the offending part.
 enum ReferenceGrammar {
-    /// Maximum length of the normalized repository path, as in `distribution/reference`.
+    /// Maximum length of the normalized repository path, `RepositoryNameTotalLengthMax` in
+    /// `distribution/reference`.
     static let maximumPathLength = 255
 
     static let separatorRule = #"separators are ".", "_", "__" or a run of "-""#
@@ -109,10 +110,11 @@ enum ReferenceGrammar {
         }
     }
 
-    /// Whether `text` is an IPv6 address in hex-group notation, without brackets, zone or embedded IPv4 part.
+    /// Returns whether `text` is an IPv6 address in hex-group notation, without brackets, zone or embedded
+    /// IPv4 part.
     ///
-    /// The docker grammar itself accepts any run of hex digits and colons here; this check is stricter so that
-    /// `host` is always an address a resolver accepts.
+    /// `distribution/reference` accepts any run of hex digits and colons here. This check is stricter, so
+    /// that `host` is always an address that a resolver accepts.
     static func isIPv6Address(_ text: Substring) -> Bool {
         let scalars = Array(text.unicodeScalars)
 
