@@ -1,6 +1,6 @@
 /// A reference that `ImageReference.parse(_:)` rejected.
 ///
-/// `message` quotes the input, names the part that is wrong and says how to fix it. Control characters in the
+/// `message` quotes the input, names the part that is wrong and gives the fix. Control characters in the
 /// quoted text are escaped, so the message is safe to log and to return to a client.
 public struct ReferenceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The text as the caller passed it, unescaped.
@@ -21,7 +21,8 @@ public struct ReferenceError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String { message }
 
-    /// Longest text quoted in full; longer text is cut and marked, so one huge input cannot flood a log line.
+    /// Maximum number of characters quoted in full. Longer text is cut and ends in `…`, so one huge input
+    /// cannot flood a log line.
     static let maximumQuotedLength = 300
 
     /// Wraps `text` in double quotes. Quotes and backslashes get a backslash, and control characters,
