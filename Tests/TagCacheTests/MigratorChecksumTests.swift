@@ -3,7 +3,7 @@ import XCTest
 @testable import TagCache
 
 final class MigratorChecksumTests: XCTestCase {
-    /// Vectors from the NIST examples for SHA-256 (FIPS 180-2 appendix B and the SHAVS short and long messages).
+    /// NIST's SHA-256 example messages. Python's hashlib.sha256 returns the same digests.
     func testSHA256_knownVectors() {
         XCTAssertEqual(
             SHA256.hexDigest(of: ""),

@@ -14,7 +14,7 @@ final class StoreConcurrencyTests: XCTestCase {
     /// file, as the service and the command-line tool do. Write number n stores set A when n is even and set B
     /// when it is odd, with fetchedAt = start + n seconds, so a read whose tags or times do not fit one write
     /// shows a torn read.
-    func testReplaceTags_readersOfSecondStoreSeeWholeWrites() throws {
+    func testReplaceTags_readersSeeWholeWrites() throws {
         let path = try makePath()
         let writer = try SQLiteTagStore(path: path)
         let reader = try SQLiteTagStore(path: path)

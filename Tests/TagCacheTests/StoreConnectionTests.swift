@@ -157,7 +157,6 @@ final class StoreConnectionTests: XCTestCase {
         connection.close()
         connection.close()
 
-        let path = try XCTUnwrap(connection.path)
-        XCTAssertEqual(try itemCount(try SQLiteConnection(path: path)), 1)
+        XCTAssertEqual(try itemCount(try SQLiteConnection(path: connection.path)), 1)
     }
 }

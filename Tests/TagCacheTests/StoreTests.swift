@@ -87,7 +87,7 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(afterChange.tags, ["a", "c"])
     }
 
-    func testReplaceTags_keepsFirstSeenAcrossRemovalAndReturn() throws {
+    func testReplaceTags_keepsFirstSeenAfterReturn() throws {
         let store = try makeStore()
         try store.replaceTags(["a", "b"], for: reference, fetchedAt: t1, expiresAt: t1)
 
@@ -185,7 +185,7 @@ final class StoreTests: XCTestCase {
         XCTAssertFalse(try store.removeEntry(for: reference))
     }
 
-    func testAllEntries_listsEntriesWithoutTagsByReference() throws {
+    func testAllEntries_sortsByReferenceWithoutTags() throws {
         let store = try makeStore()
         let hub = ImageReference(registry: "docker.io", path: "library/debian")
         let ghcr = ImageReference(registry: "ghcr.io", path: "owner/tool")

@@ -80,7 +80,8 @@ final class SQLiteConnection {
             sqlite3_finalize(statement)
         }
         statements.removeAll()
-        // close_v2 never fails with SQLITE_BUSY: a statement still open would only delay the release.
+        // Every statement is finalized above, so sqlite3_close_v2 releases the connection now instead of
+        // deferring the release until the last statement is finalized.
         sqlite3_close_v2(handle)
     }
 
@@ -122,7 +123,7 @@ final class SQLiteConnection {
     ///
     /// An immediate transaction takes the write lock at BEGIN. Use it for every transaction that writes: a
     /// deferred transaction that starts with a read and then writes fails with `SQLITE_BUSY` when another
-    /// connection wrote in between. A deferred transaction that only reads sees one snapshot of the database.
+    /// connection wrote in between. All reads in a deferred transaction read one snapshot of the database.
     /// Transactions do not nest.
     func withTransaction<Value>(
         immediate: Bool, _ body: () throws(StoreError) -> Value

@@ -121,14 +121,13 @@ extension SQLiteTagStore {
         let removed = current.subtracting(tags)
         let added = tags.subtracting(current)
 
-        // Sorted keys write the WITHOUT ROWID table's B-tree in order, which splits fewer pages.
-        for tag in removed.sorted() {
+        for tag in removed {
             try connection.run(
                 "UPDATE tags SET removed_at = ? WHERE repository_id = ? AND tag = ?",
                 [.integer(time), .integer(repositoryID), .text(tag)]
             )
         }
-        for tag in added.sorted() {
+        for tag in added {
             try connection.run(
                 """
                 INSERT INTO tags (repository_id, tag, first_seen_at) VALUES (?, ?, ?)

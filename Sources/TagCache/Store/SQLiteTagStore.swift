@@ -4,9 +4,9 @@ import Synchronization
 /// A `TagStore` in one SQLite file, which the service and the command-line tool may open at the same time.
 ///
 /// Each instance owns one connection and serializes its calls on it. Calls block the calling thread while SQLite
-/// works, and for up to `SQLiteConnection.busyTimeoutMilliseconds` while another process holds the write lock.
-/// Readers in other instances see either the tag set before a `replaceTags` or the one after it, never a mix,
-/// because every read of an entry runs in one read transaction.
+/// works, and a write waits up to `SQLiteConnection.busyTimeoutMilliseconds` while another connection holds the
+/// write lock. Readers on other connections get either the tag set before a `replaceTags` or the one after it,
+/// never a mix, because `replaceTags` writes in one transaction and `entry(for:)` reads in one.
 public final class SQLiteTagStore: TagStore {
     /// Path of the database file.
     public let path: String
