@@ -18,7 +18,8 @@ public protocol TagStore: Sendable {
         _ tags: [String], for reference: ImageReference, fetchedAt: Date, expiresAt: Date
     ) throws(StoreError) -> StoredEntry
 
-    /// Records a failed refresh without touching the stored tags or their times.
+    /// Records a failed refresh without touching the stored tags or their times. Does nothing when no entry of
+    /// `reference` is stored.
     func recordFailure(
         for reference: ImageReference, message: String, at time: Date, nextAttemptAt: Date?
     ) throws(StoreError)

@@ -1,0 +1,229 @@
+import Foundation
+import XCTest
+@testable import TagCache
+
+final class StoreTests: XCTestCase {
+    private let reference = ImageReference(registry: "127.0.0.1:5000", path: "team/app")
+    private let t1 = Date(unixMilliseconds: 1_767_225_600_000)
+    private let t2 = Date(unixMilliseconds: 1_767_225_660_123)
+    private let t3 = Date(unixMilliseconds: 1_767_225_720_456)
+
+    private func makeStore() throws -> SQLiteTagStore {
+        try SQLiteTagStore(path: StoreTestDirectory.make(for: self).appending(path: "tags.sqlite").path)
+    }
+
+    func testInit_createsMissingDirectories() throws {
+        let path = try StoreTestDirectory.make(for: self).appending(path: "a/b/tags.sqlite").path
+
+        _ = try SQLiteTagStore(path: path)
+
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+    }
+
+    func testEntry_returnsNilForUnknownReference() throws {
+        let store = try makeStore()
+
+        XCTAssertNil(try store.entry(for: reference))
+    }
+
+    func testReplaceTags_roundTrips() throws {
+        let store = try makeStore()
+        let expiresAt = t1.addingTimeInterval(300)
+
+        let returned = try store.replaceTags(
+            ["b", "a", "B", "1.0-rc", "1.0", "_x", "a"], for: reference, fetchedAt: t1, expiresAt: expiresAt
+        )
+        let stored = try XCTUnwrap(try store.entry(for: reference))
+
+        XCTAssertEqual(stored.tags, ["1.0", "1.0-rc", "B", "_x", "a", "b"])
+        XCTAssertEqual(stored.tagCount, 6)
+        XCTAssertEqual(stored.reference, reference)
+        XCTAssertEqual(stored.fetchedAt, t1)
+        XCTAssertEqual(stored.expiresAt, expiresAt)
+        XCTAssertEqual(stored.changedAt, t1)
+        XCTAssertNil(stored.lastError)
+        XCTAssertNil(stored.lastErrorAt)
+        XCTAssertNil(stored.nextAttemptAt)
+        XCTAssertEqual(returned, stored)
+    }
+
+    func testReplaceTags_storesEmptySet() throws {
+        let store = try makeStore()
+
+        try store.replaceTags([], for: reference, fetchedAt: t1, expiresAt: t2)
+        let stored = try XCTUnwrap(try store.entry(for: reference))
+
+        XCTAssertEqual(stored.tags, [])
+        XCTAssertEqual(stored.tagCount, 0)
+    }
+
+    func testReplaceTags_roundsTimesToMilliseconds() throws {
+        let store = try makeStore()
+        let fetchedAt = Date(timeIntervalSince1970: 1_767_225_600.123_6)
+
+        try store.replaceTags(["a"], for: reference, fetchedAt: fetchedAt, expiresAt: fetchedAt)
+        let stored = try XCTUnwrap(try store.entry(for: reference))
+
+        XCTAssertEqual(stored.fetchedAt.unixMilliseconds, 1_767_225_600_124)
+        XCTAssertEqual(stored.fetchedAt, Date(unixMilliseconds: 1_767_225_600_124))
+    }
+
+    func testReplaceTags_movesChangedAtOnlyOnChange() throws {
+        let store = try makeStore()
+        try store.replaceTags(["a", "b"], for: reference, fetchedAt: t1, expiresAt: t1)
+
+        let same = try store.replaceTags(["b", "a"], for: reference, fetchedAt: t2, expiresAt: t2)
+        let afterSame = try XCTUnwrap(try store.entry(for: reference))
+
+        XCTAssertEqual(same.changedAt, t1)
+        XCTAssertEqual(afterSame.changedAt, t1)
+        XCTAssertEqual(afterSame.fetchedAt, t2)
+        XCTAssertEqual(afterSame.expiresAt, t2)
+
+        try store.replaceTags(["a", "c"], for: reference, fetchedAt: t3, expiresAt: t3)
+        let afterChange = try XCTUnwrap(try store.entry(for: reference))
+
+        XCTAssertEqual(afterChange.changedAt, t3)
+        XCTAssertEqual(afterChange.tags, ["a", "c"])
+    }
+
+    func testReplaceTags_keepsFirstSeenAfterReturn() throws {
+        let store = try makeStore()
+        try store.replaceTags(["a", "b"], for: reference, fetchedAt: t1, expiresAt: t1)
+
+        try store.replaceTags(["a"], for: reference, fetchedAt: t2, expiresAt: t2)
+        let afterRemoval = try store.tagHistory(for: reference)
+
+        XCTAssertEqual(afterRemoval, [
+            TagHistoryEntry(tag: "a", firstSeenAt: t1, removedAt: nil),
+            TagHistoryEntry(tag: "b", firstSeenAt: t1, removedAt: t2),
+        ])
+        XCTAssertEqual(try store.entry(for: reference)?.tags, ["a"])
+
+        try store.replaceTags(["a", "b", "c"], for: reference, fetchedAt: t3, expiresAt: t3)
+        let afterReturn = try store.tagHistory(for: reference)
+
+        XCTAssertEqual(afterReturn, [
+            TagHistoryEntry(tag: "a", firstSeenAt: t1, removedAt: nil),
+            TagHistoryEntry(tag: "b", firstSeenAt: t1, removedAt: nil),
+            TagHistoryEntry(tag: "c", firstSeenAt: t3, removedAt: nil),
+        ])
+        XCTAssertEqual(try store.entry(for: reference)?.changedAt, t3)
+    }
+
+    func testReplaceTags_clearsRecordedFailure() throws {
+        let store = try makeStore()
+        try store.replaceTags(["a"], for: reference, fetchedAt: t1, expiresAt: t1)
+        try store.recordFailure(for: reference, message: "timed out", at: t2, nextAttemptAt: t3)
+
+        try store.replaceTags(["a"], for: reference, fetchedAt: t3, expiresAt: t3)
+        let stored = try XCTUnwrap(try store.entry(for: reference))
+
+        XCTAssertNil(stored.lastError)
+        XCTAssertNil(stored.lastErrorAt)
+        XCTAssertNil(stored.nextAttemptAt)
+    }
+
+    func testRecordFailure_leavesTagsAndTimes() throws {
+        let store = try makeStore()
+        try store.replaceTags(["a", "b"], for: reference, fetchedAt: t1, expiresAt: t2)
+        let before = try XCTUnwrap(try store.entry(for: reference))
+
+        try store.recordFailure(for: reference, message: "registry returned 503", at: t2, nextAttemptAt: t3)
+        let after = try XCTUnwrap(try store.entry(for: reference))
+
+        XCTAssertEqual(after.tags, before.tags)
+        XCTAssertEqual(after.tagCount, before.tagCount)
+        XCTAssertEqual(after.fetchedAt, before.fetchedAt)
+        XCTAssertEqual(after.expiresAt, before.expiresAt)
+        XCTAssertEqual(after.changedAt, before.changedAt)
+        XCTAssertEqual(after.lastError, "registry returned 503")
+        XCTAssertEqual(after.lastErrorAt, t2)
+        XCTAssertEqual(after.nextAttemptAt, t3)
+        XCTAssertEqual(try store.tagHistory(for: reference).map(\.removedAt), [nil, nil])
+    }
+
+    func testRecordFailure_storesMissingNextAttemptAsNil() throws {
+        let store = try makeStore()
+        try store.replaceTags(["a"], for: reference, fetchedAt: t1, expiresAt: t1)
+        try store.recordFailure(for: reference, message: "first", at: t2, nextAttemptAt: t3)
+
+        try store.recordFailure(for: reference, message: "second", at: t3, nextAttemptAt: nil)
+        let stored = try XCTUnwrap(try store.entry(for: reference))
+
+        XCTAssertEqual(stored.lastError, "second")
+        XCTAssertEqual(stored.lastErrorAt, t3)
+        XCTAssertNil(stored.nextAttemptAt)
+    }
+
+    func testRecordFailure_ignoresUnknownReference() throws {
+        let store = try makeStore()
+
+        try store.recordFailure(for: reference, message: "not found", at: t1, nextAttemptAt: t2)
+
+        XCTAssertNil(try store.entry(for: reference))
+        XCTAssertEqual(try store.allEntries(), [])
+    }
+
+    func testRemoveEntry_deletesEntryAndHistory() throws {
+        let directory = try StoreTestDirectory.make(for: self)
+        let path = directory.appending(path: "tags.sqlite").path
+        let store = try SQLiteTagStore(path: path)
+        let other = ImageReference(registry: "127.0.0.1:5000", path: "team/other")
+        try store.replaceTags(["a", "b"], for: reference, fetchedAt: t1, expiresAt: t1)
+        try store.replaceTags(["a"], for: reference, fetchedAt: t2, expiresAt: t2)
+        try store.replaceTags(["x"], for: other, fetchedAt: t1, expiresAt: t1)
+
+        let removed = try store.removeEntry(for: reference)
+
+        XCTAssertTrue(removed)
+        XCTAssertNil(try store.entry(for: reference))
+        XCTAssertEqual(try store.tagHistory(for: reference), [])
+        XCTAssertEqual(try store.entry(for: other)?.tags, ["x"])
+        let connection = try SQLiteConnection(path: path)
+        XCTAssertEqual(try connection.query("SELECT count(*) FROM tags") { $0.int64(0) }, [1])
+        XCTAssertFalse(try store.removeEntry(for: reference))
+    }
+
+    func testAllEntries_sortsByReferenceWithoutTags() throws {
+        let store = try makeStore()
+        let hub = ImageReference(registry: "docker.io", path: "library/debian")
+        let ghcr = ImageReference(registry: "ghcr.io", path: "owner/tool")
+        try store.replaceTags(["a", "b", "c"], for: ghcr, fetchedAt: t2, expiresAt: t3)
+        try store.replaceTags(["x"], for: reference, fetchedAt: t1, expiresAt: t2)
+        try store.replaceTags(["12", "bookworm"], for: hub, fetchedAt: t1, expiresAt: t3)
+        try store.recordFailure(for: hub, message: "timed out", at: t2, nextAttemptAt: t3)
+
+        let entries = try store.allEntries()
+
+        XCTAssertEqual(entries.map(\.reference), [reference, hub, ghcr])
+        XCTAssertEqual(entries.map(\.tags), [[], [], []])
+        XCTAssertEqual(entries.map(\.tagCount), [1, 2, 3])
+        XCTAssertEqual(entries.map(\.fetchedAt), [t1, t1, t2])
+        XCTAssertEqual(entries.map(\.expiresAt), [t2, t3, t3])
+        XCTAssertEqual(entries.map(\.lastError), [nil, "timed out", nil])
+        XCTAssertEqual(entries.map(\.nextAttemptAt), [nil, t3, nil])
+    }
+
+    func testAllEntries_readsBracketedIPv6Registry() throws {
+        let store = try makeStore()
+        let ipv6 = ImageReference(registry: "[::1]:5000", path: "a/b/c")
+        try store.replaceTags(["1"], for: ipv6, fetchedAt: t1, expiresAt: t1)
+
+        XCTAssertEqual(try store.allEntries().map(\.reference), [ipv6])
+        XCTAssertEqual(try store.entry(for: ipv6)?.reference, ipv6)
+    }
+}
+
+/// Per-test directories for database files.
+enum StoreTestDirectory {
+    /// Creates an empty directory that is removed when `test` ends.
+    static func make(for test: XCTestCase) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appending(path: "tagcache-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        test.addTeardownBlock {
+            try? FileManager.default.removeItem(at: url)
+        }
+        return url
+    }
+}
