@@ -44,7 +44,7 @@ final class AccessPolicyTests: XCTestCase {
         }
     }
 
-    func testCheck_rejectsLinkLocalAndUnspecifiedEvenWhenAllowed() {
+    func testCheck_rejectsLinkLocalAndUnspecified() {
         for text in ["fe80::1", "169.254.10.10", "0.0.0.0", "::"] {
             XCTAssertThrowsError(
                 try AccessPolicy.check([IPAddress(text)!], host: text, registry: "r:5000", allow: true), text)

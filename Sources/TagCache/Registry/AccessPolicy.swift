@@ -5,7 +5,7 @@ import Glibc
 /// The policy checks every address the host resolves to, and the client then connects only to those checked
 /// addresses (`CURLOPT_RESOLVE`), so DNS cannot change the answer between the check and the connect.
 enum AccessPolicy {
-    /// What an address is, for the policy.
+    /// The category of an address, which decides whether the policy permits it.
     enum AddressClass: String, Sendable, Equatable {
         case global = "global"
         case loopback = "loopback"

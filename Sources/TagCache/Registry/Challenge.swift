@@ -20,7 +20,7 @@ struct Challenge: Sendable, Equatable {
         scheme.lowercased() == name.lowercased()
     }
 
-    /// The value of parameter `name`, compared case-insensitively.
+    /// Returns the value of parameter `name`, matching the name case-insensitively.
     func parameter(_ name: String) -> String? {
         parameters[name.lowercased()]
     }

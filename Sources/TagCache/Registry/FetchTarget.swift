@@ -1,4 +1,4 @@
-/// What one fetch talks to: the repository, its registry's settings, the API base URL and the registry's
+/// The context of one fetch: the repository, its registry's settings, the API base URL and the registry's
 /// addresses as the access policy checked them.
 struct FetchTarget: Sendable {
     var reference: ImageReference

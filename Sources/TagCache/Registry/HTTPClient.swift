@@ -124,7 +124,7 @@ struct HTTPClient: Sendable {
         return options
     }
 
-    /// The `CURLOPT_RESOLVE` entry `host:port:address,…` that pins the connection to the checked addresses.
+    /// Builds the `CURLOPT_RESOLVE` entry `host:port:address,…` that pins the connection to the checked addresses.
     private func resolveEntry(for request: ClientRequest) -> String? {
         guard !request.pinnedAddresses.isEmpty, IPAddress(request.url.host) == nil else { return nil }
         let addresses = request.pinnedAddresses.map { $0.isIPv4 ? "\($0)" : "[\($0)]" }

@@ -23,7 +23,7 @@ struct HTTPHeaders: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         return fields.first { $0.name.lowercased() == key }?.value
     }
 
-    /// Every value of `name`, in order. A field sent as several lines yields one value per line.
+    /// Returns every value of `name`, in order. A field sent as several lines yields one value per line.
     func values(for name: String) -> [String] {
         let key = name.lowercased()
         return fields.filter { $0.name.lowercased() == key }.map(\.value)

@@ -54,7 +54,7 @@ struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         return query.map { "\(base)?\($0)" } ?? base
     }
 
-    /// Whether `other` has the same scheme, host and effective port.
+    /// Returns whether `other` has the same scheme, host and effective port.
     func hasSameOrigin(as other: HTTPURL) -> Bool {
         scheme == other.scheme && host == other.host && effectivePort == other.effectivePort
     }
@@ -129,7 +129,7 @@ struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         return (host.lowercased(), port)
     }
 
-    /// The `remove_dot_segments` algorithm of RFC 3986 section 5.2.4.
+    /// Removes `.` and `..` segments with the `remove_dot_segments` algorithm of RFC 3986 section 5.2.4.
     static func removeDotSegments(_ path: some StringProtocol) -> String {
         var input = Substring(path)
         var output: [Substring] = []

@@ -33,7 +33,7 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return IPAddress(bytes: Array(bytes[12..<16]))
     }
 
-    /// Whether the first `length` bits equal those of `prefix`.
+    /// Returns whether the first `length` bits equal those of `prefix`.
     func hasPrefix(_ prefix: [UInt8], length: Int) -> Bool {
         precondition(prefix.count == bytes.count, "prefix and address differ in family")
         for bit in 0..<length {

@@ -13,7 +13,7 @@ struct PageChain {
         self.visited = [firstPage.description]
     }
 
-    /// Returns the URL of the page after `page`, or nil when `linkValues` holds no `rel="next"` link.
+    /// Returns the URL of the page after `page`, or nil when `linkValues` contains no `rel="next"` link.
     ///
     /// - Parameter linkValues: Every `Link` header value of the response to `page`, in order.
     /// - Throws: `FetchError.invalidResponse` for an unparsable header, a target on another scheme, host or port,

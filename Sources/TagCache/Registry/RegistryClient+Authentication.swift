@@ -1,10 +1,10 @@
 import Foundation
 
 extension RegistryClient {
-    /// The most redirects followed for one token request.
+    /// Maximum number of redirects followed for one token request.
     static let maxTokenRedirects = 5
 
-    /// Sends `GET /v2/` and obtains an authorization for `scope` when the registry answers with a challenge.
+    /// Sends `GET /v2/` and obtains an authorization for `scope` when the registry returns a challenge.
     ///
     /// - Returns: The `Authorization` value, nil for anonymous access, and the challenges of the 401, if any.
     func probe(_ target: FetchTarget, scope: String) async throws(FetchError) -> (String?, [Challenge]) {
@@ -26,13 +26,13 @@ extension RegistryClient {
         default:
             throw FetchError(
                 .invalidResponse,
-                "registry \(target.registry) answered HTTP \(response.status) to GET \(url) instead of 200 or "
+                "registry \(target.registry) returned HTTP \(response.status) to GET \(url) instead of 200 or "
                     + "401\(registryMessageSuffix(response.body)); check that it serves the OCI distribution "
                     + "API at \(target.baseURL) and whether plain_http is set correctly")
         }
     }
 
-    /// Obtains a new authorization after a `tags/list` request answered 401. The challenge of that response
+    /// Obtains a new authorization after a `tags/list` request returned 401. The challenge of that response
     /// is used, or the one from `/v2/` when the response carries none.
     func reauthenticate(
         _ target: FetchTarget, scope: String, response: ClientResponse, probeChallenges: [Challenge]?
@@ -48,14 +48,14 @@ extension RegistryClient {
         guard !challenges.isEmpty else {
             throw FetchError(
                 .unauthorized,
-                "registry \(target.registry) answered 401 to tags/list of repository \(target.repository) "
+                "registry \(target.registry) returned 401 to tags/list of repository \(target.repository) "
                     + "without an authentication challenge, while /v2/ permits anonymous access; the "
                     + "repository may require credentials, which tagcache does not send")
         }
         return authorization
     }
 
-    /// Picks a supported challenge and returns the `Authorization` value that answers it.
+    /// Picks a supported challenge and returns the `Authorization` value that satisfies it.
     private func authorize(
         _ target: FetchTarget, scope: String, challenges: [Challenge]
     ) async throws(FetchError) -> String {
@@ -126,13 +126,13 @@ extension RegistryClient {
                 throw FetchError(
                     .invalidResponse,
                     "token service \(url.scheme)://\(url.authority)\(url.path) of registry \(target.registry) "
-                        + "answered HTTP \(response.status)\(registryMessageSuffix(response.body)); retry later "
+                        + "returned HTTP \(response.status)\(registryMessageSuffix(response.body)); retry later "
                         + "or report this to the registry's operator")
             }
         }
     }
 
-    /// The realm URL with `service` and `scope` added (the distribution token authentication specification).
+    /// Builds the realm URL with `service` and `scope` added (the distribution token authentication specification).
     private func tokenURL(_ target: FetchTarget, scope: String, challenge: Challenge) throws(FetchError) -> HTTPURL {
         guard let realm = challenge.parameter("realm"), let realmURL = HTTPURL(string: realm) else {
             throw FetchError(
@@ -179,7 +179,7 @@ extension RegistryClient {
         }
     }
 
-    /// The addresses of the token service: the registry's own when it is on the same host and port, else a
+    /// Returns the addresses of the token service: the registry's own when it is on the same host and port, else a
     /// fresh resolution checked by the access policy with the registry's `allow` setting.
     private func tokenServiceAddresses(of url: HTTPURL, target: FetchTarget) async throws(FetchError) -> [IPAddress] {
         if url.host == target.baseURL.host && url.effectivePort == target.baseURL.effectivePort {

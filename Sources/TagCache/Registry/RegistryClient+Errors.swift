@@ -16,7 +16,7 @@ extension RegistryClient {
         case .timeout:
             return FetchError(
                 .timeout,
-                "registry \(registry) did not answer in time (connect timeout \(target.settings.connectTimeout) s, "
+                "request to registry \(registry) timed out (connect timeout \(target.settings.connectTimeout) s, "
                     + "request timeout \(target.settings.requestTimeout) s): \(error.message); check that the "
                     + "registry is up, or raise its timeouts in the configuration")
         case .connectionFailed:
@@ -71,12 +71,12 @@ extension RegistryClient {
         default:
             return FetchError(
                 .invalidResponse,
-                "registry \(registry) answered HTTP \(response.status) to \(request.method) \(request.url)"
+                "registry \(registry) returned HTTP \(response.status) to \(request.method) \(request.url)"
                     + "\(detail); retry later, or report this to the registry's operator if it persists")
         }
     }
 
-    /// The errors of an OCI error body (`{"errors": [{"code": …, "message": …}]}`) as `: CODE message; …`,
+    /// Formats the errors of an OCI error body (`{"errors": [{"code": …, "message": …}]}`) as `: CODE message; …`,
     /// at most 300 characters, or the empty string when the body is not one. Other bodies are never quoted,
     /// because an HTML error page would flood the message.
     func registryMessageSuffix(_ body: [UInt8]) -> String {

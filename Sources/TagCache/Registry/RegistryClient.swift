@@ -1,7 +1,7 @@
 import Foundation
 
 /// The OCI Distribution client. Lists a repository's tags with `GET /v2/NAME/tags/list`, following `Link`
-/// pagination, after anonymous bearer-token authentication when the registry asks for it.
+/// pagination, after anonymous bearer-token authentication when the registry requires it.
 ///
 /// Tokens are cached per registry and scope until they expire, so most fetches skip the `/v2/` probe.
 public final class RegistryClient: TagFetcher {
@@ -94,7 +94,7 @@ public final class RegistryClient: TagFetcher {
         var tags: [String]?
     }
 
-    private func decodePage(_ body: [UInt8], url: HTTPURL, target: FetchTarget) throws(FetchError) -> [String] {
+    func decodePage(_ body: [UInt8], url: HTTPURL, target: FetchTarget) throws(FetchError) -> [String] {
         do {
             return try JSONDecoder().decode(TagListBody.self, from: Data(body)).tags ?? []
         } catch {
