@@ -30,3 +30,15 @@ static inline CURLcode tc_curl_getinfo_long(CURL *handle, CURLINFO info, long *v
 static inline CURLcode tc_curl_getinfo_string(CURL *handle, CURLINFO info, char **value) {
     return curl_easy_getinfo(handle, info, value);
 }
+
+typedef int (*tc_curl_progress_callback)(void *context, curl_off_t download_total, curl_off_t download_now,
+                                         curl_off_t upload_total, curl_off_t upload_now);
+
+static inline CURLcode tc_curl_setopt_progress(CURL *handle, CURLoption option, tc_curl_progress_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+// CURL_GLOBAL_DEFAULT is a macro built from other macros, which Swift does not import.
+static inline CURLcode tc_curl_global_init_default(void) {
+    return curl_global_init(CURL_GLOBAL_DEFAULT);
+}

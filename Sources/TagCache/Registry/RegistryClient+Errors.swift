@@ -1,0 +1,102 @@
+import Foundation
+
+extension RegistryClient {
+    /// Sends `request` and turns a transport failure into a `FetchError` naming the registry and the URL.
+    func send(_ request: ClientRequest, for target: FetchTarget) async throws(FetchError) -> ClientResponse {
+        do {
+            return try await http.send(request)
+        } catch {
+            throw fetchError(error, request: request, target: target)
+        }
+    }
+
+    private func fetchError(_ error: TransportError, request: ClientRequest, target: FetchTarget) -> FetchError {
+        let registry = target.registry
+        switch error.kind {
+        case .timeout:
+            return FetchError(
+                .timeout,
+                "request to registry \(registry) timed out (connect timeout \(target.settings.connectTimeout) s, "
+                    + "request timeout \(target.settings.requestTimeout) s): \(error.message); check that the "
+                    + "registry is up, or raise its timeouts in the configuration")
+        case .connectionFailed:
+            return FetchError(
+                .unreachable,
+                "cannot reach registry \(registry): \(error.message); check that the registry is up at "
+                    + "\(target.baseURL) and whether its plain_http setting matches how it serves")
+        case .tls:
+            return FetchError(
+                .unreachable,
+                "TLS with registry \(registry) failed: \(error.message); if the registry speaks plain HTTP, set "
+                    + "plain_http for it in the configuration")
+        case .tooLarge:
+            return FetchError(
+                .limitExceeded,
+                "a response of registry \(registry) for repository \(target.repository) is larger than "
+                    + "\(request.maxBodyBytes) bytes (\(request.method) \(request.url)); raise max_page_bytes for "
+                    + "this registry in the configuration")
+        case .cancelled:
+            return FetchError(.unreachable, "fetch from registry \(registry) was cancelled: \(error.message)")
+        case .other:
+            return FetchError(
+                .unreachable,
+                "request to registry \(registry) failed: \(error.message); check the registry address in the "
+                    + "reference and the configuration")
+        }
+    }
+
+    /// Maps a `tags/list` response other than 200 to the `FetchError` its status means.
+    func statusError(
+        _ response: ClientResponse, request: ClientRequest, target: FetchTarget, sentToken: Bool
+    ) -> FetchError {
+        let registry = target.registry
+        let repository = target.repository
+        let detail = registryMessageSuffix(response.body)
+        switch response.status {
+        case 404:
+            return FetchError(
+                .nameUnknown,
+                "repository \(repository) not found on registry \(registry)\(detail); check the repository name")
+        case 401:
+            let sent = sentToken ? "an anonymous token" : "no credentials"
+            return FetchError(
+                .unauthorized,
+                "registry \(registry) rejected \(sent) for repository \(repository) (HTTP 401)\(detail); the "
+                    + "repository may be private and need credentials, which tagcache does not send")
+        case 403:
+            return FetchError(
+                .denied,
+                "registry \(registry) denied access to repository \(repository) (HTTP 403)\(detail); check "
+                    + "that the registry permits anonymous pulls of it")
+        default:
+            return FetchError(
+                .invalidResponse,
+                "registry \(registry) returned HTTP \(response.status) to \(request.method) \(request.url)"
+                    + "\(detail); retry later, or report this to the registry's operator if it persists")
+        }
+    }
+
+    /// Formats the errors of an OCI error body (`{"errors": [{"code": …, "message": …}]}`) as `: CODE message; …`,
+    /// at most 300 characters, or the empty string when the body is not one. Other bodies are never quoted,
+    /// because an HTML error page would flood the message.
+    func registryMessageSuffix(_ body: [UInt8]) -> String {
+        struct ErrorBody: Decodable {
+            struct Entry: Decodable {
+                var code: String?
+                var message: String?
+            }
+            var errors: [Entry]
+        }
+        guard let decoded = try? JSONDecoder().decode(ErrorBody.self, from: Data(body)), !decoded.errors.isEmpty
+        else { return "" }
+
+        let parts = decoded.errors.map { entry in
+            [entry.code, entry.message].compactMap { $0 }.joined(separator: " ")
+        }
+        var text = parts.joined(separator: "; ")
+        if text.count > 300 {
+            text = String(text.prefix(297)) + "..."
+        }
+        return ": " + text
+    }
+}

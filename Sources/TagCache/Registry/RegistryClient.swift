@@ -1,0 +1,108 @@
+import Foundation
+
+/// The OCI Distribution client. Lists a repository's tags with `GET /v2/NAME/tags/list`, following `Link`
+/// pagination, after anonymous bearer-token authentication when the registry requires it.
+///
+/// Tokens are cached per registry and scope until they expire, so most fetches skip the `/v2/` probe.
+public final class RegistryClient: TagFetcher {
+    let settingsForRegistry: @Sendable (String) -> RegistrySettings
+    let log: Log
+    let http = HTTPClient()
+    let tokens = TokenCache()
+
+    /// Responses other than `tags/list` pages (the `/v2/` probe, token responses) are small. Their bodies are
+    /// capped here or at the registry's `maxPageBytes`, whichever is lower.
+    static let maxAuxiliaryBodyBytes = 1024 * 1024
+
+    /// - Parameter settings: Returns the settings of a registry as written in references, such as `docker.io`.
+    public init(settings: @escaping @Sendable (String) -> RegistrySettings, log: Log) {
+        self.settingsForRegistry = settings
+        self.log = log
+    }
+
+    public func listTags(of reference: ImageReference) async throws(FetchError) -> FetchedTags {
+        let settings = settingsForRegistry(reference.registry)
+        precondition(settings.pageSize > 0 && settings.maxPages > 0, "page settings must be positive")
+        let target = try await FetchTarget.make(for: reference, settings: settings)
+        let scope = "repository:\(reference.path):pull"
+
+        // A cached token skips the /v2/ probe. When it no longer works, the first 401 re-authenticates once.
+        var authorization: String?
+        var probeChallenges: [Challenge]?
+        if let token = tokens.token(registry: target.registry, scope: scope, now: Date()) {
+            authorization = "Bearer \(token)"
+        } else {
+            (authorization, probeChallenges) = try await probe(target, scope: scope)
+        }
+
+        let firstPage = target.baseURL.resolving("/v2/\(reference.path)/tags/list?n=\(settings.pageSize)")
+        guard let firstPage else {
+            preconditionFailure("a repository path always forms a valid URL path")
+        }
+        var chain = PageChain(reference: reference, firstPage: firstPage)
+        var pageURL = firstPage
+        var tags = Set<[UInt8]>()
+        var pages = 0
+        var hasReauthenticated = false
+
+        while true {
+            let request = target.request(
+                pageURL, addresses: target.addresses, authorization: authorization,
+                maxBodyBytes: settings.maxPageBytes)
+            let response = try await send(request, for: target)
+
+            if response.status == 401 && !hasReauthenticated {
+                hasReauthenticated = true
+                tokens.remove(registry: target.registry, scope: scope)
+                authorization = try await reauthenticate(
+                    target, scope: scope, response: response, probeChallenges: probeChallenges)
+                continue
+            }
+            guard response.status == 200 else {
+                throw statusError(response, request: request, target: target, sentToken: authorization != nil)
+            }
+
+            pages += 1
+            let pageTags = try decodePage(response.body, url: pageURL, target: target)
+            tags.formUnion(pageTags.map { Array($0.utf8) })
+            log.debug(
+                "registry.page",
+                [
+                    "registry": target.registry, "repository": target.repository, "page": String(pages),
+                    "status": String(response.status), "tags": String(pageTags.count),
+                ])
+
+            let linkValues = response.headers.values(for: "Link")
+            guard let next = try chain.nextPage(after: pageURL, linkValues: linkValues) else { break }
+            guard pages < settings.maxPages else {
+                throw FetchError(
+                    .limitExceeded,
+                    "repository \(target.repository) on registry \(target.registry) has more than "
+                        + "\(settings.maxPages) pages of tags; raise max_pages for this registry in the "
+                        + "configuration")
+            }
+            pageURL = next
+        }
+
+        let sorted = tags.sorted { $0.lexicographicallyPrecedes($1) }
+        return FetchedTags(tags: sorted.map { String(decoding: $0, as: UTF8.self) }, pages: pages)
+    }
+
+    /// The body of a `tags/list` response. `tags` is null for a repository without tags on some registries.
+    private struct TagListBody: Decodable {
+        var name: String?
+        var tags: [String]?
+    }
+
+    func decodePage(_ body: [UInt8], url: HTTPURL, target: FetchTarget) throws(FetchError) -> [String] {
+        do {
+            return try JSONDecoder().decode(TagListBody.self, from: Data(body)).tags ?? []
+        } catch {
+            throw FetchError(
+                .invalidResponse,
+                "registry \(target.registry) returned a tags/list body for repository \(target.repository) "
+                    + "that is not the expected JSON object with a tags array (\(url)); report this to the "
+                    + "registry's operator")
+        }
+    }
+}
