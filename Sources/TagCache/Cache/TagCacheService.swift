@@ -1,0 +1,174 @@
+import Foundation
+
+/// The cache: answers tag lists from the store, fetching from the registry on a miss or once stale, with
+/// stale-while-revalidate, stale-if-error and one upstream fetch per repository at a time.
+public final class TagCacheService: Sendable {
+    let store: any TagStore
+    let fetcher: any TagFetcher
+    let policyForRegistry: @Sendable (String) -> CachePolicy
+    let clock: @Sendable () -> Date
+    let log: Log
+    private let flights = SingleFlight<Result<StoredEntry, CacheError>>()
+
+    /// - Parameters:
+    ///   - policy: Returns the freshness windows of a registry as references write it.
+    ///   - clock: The current time; tests inject their own.
+    public init(
+        store: any TagStore, fetcher: any TagFetcher, policy: @escaping @Sendable (String) -> CachePolicy,
+        clock: @escaping @Sendable () -> Date = Date.init, log: Log
+    ) {
+        self.store = store
+        self.fetcher = fetcher
+        self.policyForRegistry = policy
+        self.clock = clock
+        self.log = log
+    }
+
+    /// The outcome of looking at the store alone.
+    public enum Lookup: Sendable {
+        /// Answerable now, without waiting on the registry.
+        case answer(CacheAnswer)
+        /// A fetch is needed; `stored` is the entry to fall back on, if any.
+        case needsFetch(stored: StoredEntry?)
+    }
+
+    /// Answers from the store when that needs no wait on the registry. Never blocks on the network.
+    ///
+    /// - Parameter serveStale: Answer an entry inside stale-while-revalidate at once and refresh it in the
+    ///   background. A short-lived process passes false, because it would exit before the refresh ends.
+    public func lookup(_ reference: ImageReference, serveStale: Bool = true) throws(CacheError) -> Lookup {
+        let now = clock()
+        let stored: StoredEntry?
+        do {
+            stored = try store.entry(for: reference)
+        } catch {
+            throw .store(error)
+        }
+        guard let stored else { return .needsFetch(stored: nil) }
+
+        let policy = policyForRegistry(reference.registry)
+        switch Freshness(expiresAt: stored.expiresAt, now: now, policy: policy) {
+        case .fresh:
+            return .answer(CacheAnswer(entry: stored, source: .fresh, now: now))
+        case .staleWhileRevalidate:
+            guard serveStale else { return .needsFetch(stored: stored) }
+            if !isBackingOff(stored, now: now) {
+                refreshInBackground(reference)
+            }
+            return .answer(CacheAnswer(entry: stored, source: .staleWhileRevalidate, now: now))
+        case .mustRevalidate(_, let usableOnError):
+            if usableOnError && isBackingOff(stored, now: now) {
+                return .answer(CacheAnswer(entry: stored, source: .staleAfterRecentError, now: now))
+            }
+            return .needsFetch(stored: stored)
+        }
+    }
+
+    /// Returns the tag list of `reference`, fetching it when the store cannot answer.
+    public func tags(for reference: ImageReference) async throws(CacheError) -> CacheAnswer {
+        switch try lookup(reference) {
+        case .answer(let answer):
+            return answer
+        case .needsFetch(let stored):
+            return try await fetch(reference, fallback: stored)
+        }
+    }
+
+    /// Completes a lookup that returned `.needsFetch`: fetches, sharing any fetch in flight for the repository,
+    /// and falls back on `fallback` inside stale-if-error when the fetch fails.
+    public func fetch(_ reference: ImageReference, fallback: StoredEntry?) async throws(CacheError) -> CacheAnswer {
+        let (result, collapsed) = await flights.run(reference.name) { await self.refresh(reference) }
+        let now = clock()
+
+        switch result {
+        case .success(let entry):
+            let source: CacheAnswer.Source = fallback == nil ? .miss(collapsed: collapsed) : .revalidated(collapsed: collapsed)
+            return CacheAnswer(entry: entry, source: source, now: now)
+        case .failure(.fetch(let error)) where error.kind != .nameUnknown:
+            let policy = policyForRegistry(reference.registry)
+            if let fallback,
+                case .mustRevalidate(_, usableOnError: true) = Freshness(
+                    expiresAt: fallback.expiresAt, now: now, policy: policy)
+            {
+                return CacheAnswer(entry: fallback, source: .staleIfError(error), now: now)
+            }
+            throw .fetch(error)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// Fetches `reference` now, sharing a fetch already in flight, whatever the stored entry's age.
+    public func forceRefresh(_ reference: ImageReference) async throws(CacheError) -> StoredEntry {
+        try await flights.run(reference.name) { await self.refresh(reference) }.value.get()
+    }
+
+    /// Waits for every refresh in flight, for an orderly shutdown.
+    public func waitForRefreshes() async {
+        await flights.waitForAll()
+    }
+
+    private func isBackingOff(_ entry: StoredEntry, now: Date) -> Bool {
+        guard let next = entry.nextAttemptAt else { return false }
+        return next > now
+    }
+
+    private func refreshInBackground(_ reference: ImageReference) {
+        guard !flights.isRunning(reference.name) else { return }
+        Task {
+            _ = await flights.run(reference.name) { await self.refresh(reference) }
+        }
+    }
+
+    /// Fetches the tag list and stores it; on failure records the error on the stored entry, if any.
+    private func refresh(_ reference: ImageReference) async -> Result<StoredEntry, CacheError> {
+        let started = ContinuousClock.now
+        let fetched: FetchedTags
+        do {
+            fetched = try await fetcher.listTags(of: reference)
+        } catch {
+            recordFailure(error, for: reference)
+            return .failure(.fetch(error))
+        }
+
+        let now = clock()
+        let policy = policyForRegistry(reference.registry)
+        do {
+            let entry = try store.replaceTags(
+                fetched.tags, for: reference, fetchedAt: now, expiresAt: now.addingTimeInterval(Double(policy.ttl)))
+            log.info(
+                "upstream.fetch",
+                [
+                    "registry": reference.registry, "repository": reference.path, "pages": String(fetched.pages),
+                    "tags": String(fetched.tags.count), "ms": String(milliseconds(since: started)),
+                ])
+            return .success(entry)
+        } catch {
+            log.error("store.write_failed", ["reference": reference.name, "error": error.description])
+            return .failure(.store(error))
+        }
+    }
+
+    private func recordFailure(_ error: FetchError, for reference: ImageReference) {
+        let now = clock()
+        let policy = policyForRegistry(reference.registry)
+        // NOTE: a fixed delay of at most 30 s between attempts; it keeps stale reads from sending one registry
+        // request each while a registry is down.
+        let delay = Double(max(1, min(policy.ttl, 30)))
+        log.warning(
+            "upstream.error",
+            ["registry": reference.registry, "repository": reference.path, "kind": error.kind.rawValue,
+             "error": error.message])
+        do {
+            try store.recordFailure(
+                for: reference, message: error.message, at: now, nextAttemptAt: now.addingTimeInterval(delay))
+        } catch {
+            log.error("store.write_failed", ["reference": reference.name, "error": error.description])
+        }
+    }
+
+    private func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = ContinuousClock.now - start
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+
+extension Configuration {
+    /// Reads the JSON configuration file at `path`. Keys not listed in the README are an error naming the key.
+    public static func load(path: String) throws(ConfigurationError) -> Configuration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError("cannot read configuration file \(path): \(error.localizedDescription)")
+        }
+        return try decode(data, source: path)
+    }
+
+    /// Decodes a configuration document. `source` names it in error messages.
+    public static func decode(_ data: Data, source: String) throws(ConfigurationError) -> Configuration {
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConfigurationError("configuration file \(source) is not valid JSON: \(error.localizedDescription)")
+        }
+        let reader = JSONObjectReader(source: source, path: "")
+        let object = try reader.object(root)
+
+        var configuration = Configuration()
+        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries"])
+        if let listen = try reader.string(object, "listen") {
+            _ = try ListenAddress.parse(listen, source: "\(source): \"listen\"")
+            configuration.listen = listen
+        }
+        if let database = try reader.string(object, "database") {
+            guard !database.isEmpty else {
+                throw ConfigurationError("\(source): \"database\" is empty; give the path of the SQLite file")
+            }
+            configuration.database = database
+        }
+        if let cache = object["cache"] {
+            configuration.cache = try decodeCache(cache, reader: reader.nested("cache"))
+        }
+        if let registries = object["registries"] {
+            let registriesReader = reader.nested("registries")
+            for (key, value) in try registriesReader.object(registries) {
+                try validateRegistryKey(key, source: source)
+                configuration.registries[key] = try decodeRegistry(value, reader: registriesReader.nested(key))
+            }
+        }
+        return configuration
+    }
+
+    private static func decodeCache(_ value: Any, reader: JSONObjectReader) throws(ConfigurationError) -> CachePolicy {
+        let object = try reader.object(value)
+        try reader.rejectUnknownKeys(object, known: ["ttl", "stale_while_revalidate", "stale_if_error"])
+        var policy = CachePolicy()
+        if let ttl = try reader.duration(object, "ttl") { policy.ttl = ttl }
+        if let window = try reader.duration(object, "stale_while_revalidate") { policy.staleWhileRevalidate = window }
+        if let window = try reader.duration(object, "stale_if_error") { policy.staleIfError = window }
+        return policy
+    }
+
+    private static func decodeRegistry(
+        _ value: Any, reader: JSONObjectReader
+    ) throws(ConfigurationError) -> RegistrySettings {
+        let object = try reader.object(value)
+        try reader.rejectUnknownKeys(
+            object,
+            known: [
+                "plain_http", "allow", "connect_timeout", "request_timeout", "page_size", "max_pages",
+                "max_page_bytes",
+            ])
+        var settings = RegistrySettings()
+        if let plainHTTP = try reader.bool(object, "plain_http") { settings.plainHTTP = plainHTTP }
+        if let allow = try reader.bool(object, "allow") { settings.allow = allow }
+        if let timeout = try reader.duration(object, "connect_timeout", minimum: 1) {
+            settings.connectTimeout = Double(timeout)
+        }
+        if let timeout = try reader.duration(object, "request_timeout", minimum: 1) {
+            settings.requestTimeout = Double(timeout)
+        }
+        if let size = try reader.integer(object, "page_size", range: 1...100_000) { settings.pageSize = size }
+        if let pages = try reader.integer(object, "max_pages", range: 1...1_000_000) { settings.maxPages = pages }
+        if let bytes = try reader.integer(object, "max_page_bytes", range: 1024...(1 << 30)) {
+            settings.maxPageBytes = bytes
+        }
+        return settings
+    }
+
+    /// Checks that a `registries` key is a registry as references write it: `HOST` or `HOST:PORT`.
+    public static func validateRegistryKey(_ key: String, source: String) throws(ConfigurationError) {
+        let probe: ImageReference
+        do {
+            probe = try ImageReference.parse(key + "/probe")
+        } catch {
+            throw ConfigurationError(
+                "\(source): registries key \"\(key)\" is not a registry address; write HOST or HOST:PORT, "
+                    + "such as \"registry.example.com\" or \"127.0.0.1:5000\"")
+        }
+        guard probe.registry == key else {
+            throw ConfigurationError(
+                "\(source): registries key \"\(key)\" names no registry (a registry contains a dot or a port, or "
+                    + "is localhost); write HOST or HOST:PORT, such as \"registry.example.com\" or \"127.0.0.1:5000\"")
+        }
+    }
+}
+
+/// Reads typed values out of a decoded JSON object, naming the dotted key path in every error.
+struct JSONObjectReader {
+    let source: String
+    let path: String
+
+    func nested(_ key: String) -> JSONObjectReader {
+        JSONObjectReader(source: source, path: qualified(key))
+    }
+
+    func qualified(_ key: String) -> String {
+        path.isEmpty ? key : path + "." + key
+    }
+
+    func object(_ value: Any) throws(ConfigurationError) -> [String: Any] {
+        guard let object = value as? [String: Any] else {
+            let place = path.isEmpty ? "the top level" : "\"\(path)\""
+            throw ConfigurationError("\(source): \(place) must be a JSON object")
+        }
+        return object
+    }
+
+    func rejectUnknownKeys(_ object: [String: Any], known: [String]) throws(ConfigurationError) {
+        for key in object.keys.sorted() where !known.contains(key) {
+            throw ConfigurationError(
+                "\(source): unknown key \"\(qualified(key))\"; valid keys here are \(known.joined(separator: ", "))")
+        }
+    }
+
+    func string(_ object: [String: Any], _ key: String) throws(ConfigurationError) -> String? {
+        guard let value = object[key] else { return nil }
+        guard let text = value as? String else {
+            throw ConfigurationError("\(source): \"\(qualified(key))\" must be a string")
+        }
+        return text
+    }
+
+    func bool(_ object: [String: Any], _ key: String) throws(ConfigurationError) -> Bool? {
+        guard let value = object[key] else { return nil }
+        // JSONSerialization decodes true/false and 0/1 alike as NSNumber; only real booleans are accepted.
+        guard let number = value as? NSNumber, number.isJSONBoolean else {
+            throw ConfigurationError("\(source): \"\(qualified(key))\" must be true or false")
+        }
+        return number.boolValue
+    }
+
+    func integer(_ object: [String: Any], _ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let value = object[key] else { return nil }
+        guard let number = value as? NSNumber, !number.isJSONBoolean,
+            let integer = Int(exactly: number.doubleValue), range.contains(integer)
+        else {
+            throw ConfigurationError(
+                "\(source): \"\(qualified(key))\" must be an integer from \(range.lowerBound) to \(range.upperBound), "
+                    + "got \(value)")
+        }
+        return integer
+    }
+
+    /// Reads a duration string such as `"10m"` into seconds.
+    func duration(_ object: [String: Any], _ key: String, minimum: Int = 0) throws(ConfigurationError) -> Int? {
+        guard let text = try string(object, key) else { return nil }
+        let seconds: Int
+        do {
+            seconds = try DurationParser.parse(text)
+        } catch {
+            throw ConfigurationError("\(source): \"\(qualified(key))\": \(error.message)")
+        }
+        guard seconds >= minimum else {
+            throw ConfigurationError(
+                "\(source): \"\(qualified(key))\" is \(text); it must be at least \(DurationParser.format(minimum))")
+        }
+        return seconds
+    }
+}
+
+extension NSNumber {
+    /// Whether JSONSerialization made this number from `true` or `false`; those carry the C type `char`.
+    fileprivate var isJSONBoolean: Bool {
+        String(cString: objCType) == "c"
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// tagcache's settings: the JSON configuration file, defaults, and command-line overrides on top.
+public struct Configuration: Sendable, Equatable {
+    public static let defaultListen = "127.0.0.1:8780"
+
+    /// Address the service listens on, `HOST:PORT` or `[IPv6]:PORT`.
+    public var listen: String = Configuration.defaultListen
+
+    /// Path of the SQLite database; nil means `defaultDatabasePath()`.
+    public var database: String?
+
+    public var cache = CachePolicy()
+
+    /// Settings per registry, keyed as references write the registry: `HOST` or `HOST:PORT`.
+    public var registries: [String: RegistrySettings] = [:]
+
+    public init() {}
+
+    /// Returns the settings of `registry`: its entry, or the defaults.
+    public func settings(for registry: String) -> RegistrySettings {
+        registries[registry] ?? RegistrySettings()
+    }
+
+    /// Marks `registry` as reached over plain HTTP and allowed under the access policy, as `--insecure-registry`
+    /// does, keeping its other settings.
+    public mutating func addInsecureRegistry(_ registry: String) {
+        var settings = self.settings(for: registry)
+        settings.plainHTTP = true
+        settings.allow = true
+        registries[registry] = settings
+    }
+
+    /// The database path in effect: `database`, or `$XDG_STATE_HOME/tagcache/cache.sqlite`, where
+    /// `XDG_STATE_HOME` defaults to `~/.local/state`.
+    public var databasePath: String {
+        database ?? Configuration.defaultDatabasePath()
+    }
+
+    public static func defaultDatabasePath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let stateHome: String
+        if let value = environment["XDG_STATE_HOME"], value.hasPrefix("/") {
+            stateHome = value
+        } else {
+            let home = environment["HOME"] ?? NSHomeDirectory()
+            stateHome = home + "/.local/state"
+        }
+        return stateHome + "/tagcache/cache.sqlite"
+    }
+}
+
+/// A configuration file or option that cannot be used, with the value, the place and the fix.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,31 @@
+/// An error response of the `/v1` API: `{"error": {"code": "...", "message": "..."}}`.
+struct APIError: Error, Sendable {
+    let status: Int
+    let code: String
+    let message: String
+    var headers: [(name: String, value: String)] = []
+
+    var response: HTTPResponse {
+        let body = "{\"error\":{\"code\":\(JSONText.string(code)),\"message\":\(JSONText.string(message))}}\n"
+        return HTTPResponse(
+            status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(body.utf8))
+    }
+
+    static func from(_ error: CacheError) -> APIError {
+        switch error {
+        case .store(let error):
+            return APIError(status: 500, code: "INTERNAL_ERROR", message: "cache database error: \(error.description)")
+        case .fetch(let error):
+            switch error.kind {
+            case .nameUnknown:
+                return APIError(status: 404, code: "NAME_UNKNOWN", message: error.message)
+            case .registryNotAllowed:
+                return APIError(status: 403, code: "REGISTRY_NOT_ALLOWED", message: error.message)
+            case .timeout:
+                return APIError(status: 504, code: "UPSTREAM_TIMEOUT", message: error.message)
+            case .unauthorized, .denied, .unreachable, .invalidResponse, .limitExceeded:
+                return APIError(status: 502, code: "UPSTREAM_ERROR", message: error.message)
+            }
+        }
+    }
+}
