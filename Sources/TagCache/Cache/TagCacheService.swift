@@ -114,10 +114,7 @@ public final class TagCacheService: Sendable {
     }
 
     private func refreshInBackground(_ reference: ImageReference) {
-        guard !flights.isRunning(reference.name) else { return }
-        Task {
-            _ = await flights.run(reference.name) { await self.refresh(reference) }
-        }
+        flights.start(reference.name) { await self.refresh(reference) }
     }
 
     /// Fetches the tag list and stores it; on failure records the error on the stored entry, if any.
