@@ -8,7 +8,14 @@ public final class TagCacheService: Sendable {
     let policyForRegistry: @Sendable (String) -> CachePolicy
     let clock: @Sendable () -> Date
     let log: Log
-    private let flights = SingleFlight<Result<StoredEntry, CacheError>>()
+    private let flights = SingleFlight<Result<Refreshed, CacheError>>()
+
+    /// The entry a refresh left in the store, and whether it came from the registry or from a refresh that ended
+    /// between the caller's read and the start of this one.
+    private struct Refreshed: Sendable {
+        let entry: StoredEntry
+        let fetched: Bool
+    }
 
     /// - Parameters:
     ///   - policy: Returns the freshness windows of a registry as references write it.
@@ -53,7 +60,7 @@ public final class TagCacheService: Sendable {
         case .staleWhileRevalidate:
             guard serveStale else { return .needsFetch(stored: stored) }
             if !isBackingOff(stored, now: now) {
-                refreshInBackground(reference)
+                refreshInBackground(stored)
             }
             return .answer(CacheAnswer(entry: stored, source: .staleWhileRevalidate, now: now))
         case .mustRevalidate(_, let usableOnError):
@@ -77,13 +84,17 @@ public final class TagCacheService: Sendable {
     /// Completes a lookup that returned `.needsFetch`: fetches, sharing any fetch in flight for the repository,
     /// and falls back on `fallback` inside stale-if-error when the fetch fails.
     public func fetch(_ reference: ImageReference, fallback: StoredEntry?) async throws(CacheError) -> CacheAnswer {
-        let (result, collapsed) = await flights.run(reference.name) { await self.refresh(reference) }
+        let (result, coalesced) = await flights.run(reference.name) {
+            await self.refresh(reference, replacing: fallback)
+        }
         let now = clock()
 
         switch result {
-        case .success(let entry):
-            let source: CacheAnswer.Source = fallback == nil ? .miss(collapsed: collapsed) : .revalidated(collapsed: collapsed)
-            return CacheAnswer(entry: entry, source: source, now: now)
+        case .success(let refreshed):
+            let collapsed = coalesced || !refreshed.fetched
+            let source: CacheAnswer.Source =
+                fallback == nil ? .miss(collapsed: collapsed) : .revalidated(collapsed: collapsed)
+            return CacheAnswer(entry: refreshed.entry, source: source, now: now)
         case .failure(.fetch(let error)) where error.kind != .nameUnknown:
             let policy = policyForRegistry(reference.registry)
             if let fallback,
@@ -100,7 +111,8 @@ public final class TagCacheService: Sendable {
 
     /// Fetches `reference` now, sharing a fetch already in flight, whatever the stored entry's age.
     public func forceRefresh(_ reference: ImageReference) async throws(CacheError) -> StoredEntry {
-        try await flights.run(reference.name) { await self.refresh(reference) }.value.get()
+        try await flights.run(reference.name) { await self.refresh(reference, replacing: nil, always: true) }
+            .value.get().entry
     }
 
     /// Waits for every refresh in flight, for an orderly shutdown.
@@ -113,12 +125,30 @@ public final class TagCacheService: Sendable {
         return next > now
     }
 
-    private func refreshInBackground(_ reference: ImageReference) {
-        flights.start(reference.name) { await self.refresh(reference) }
+    private func refreshInBackground(_ stale: StoredEntry) {
+        flights.start(stale.reference.name) { await self.refresh(stale.reference, replacing: stale) }
     }
 
     /// Fetches the tag list and stores it; on failure records the error on the stored entry, if any.
-    private func refresh(_ reference: ImageReference) async -> Result<StoredEntry, CacheError> {
+    ///
+    /// A caller decides to refresh after reading `seen` (nil when nothing was stored), but another refresh may
+    /// have ended in between. Unless `always` is set, a stored entry newer than `seen` is returned without a
+    /// fetch, so each stale or missing entry causes one registry request however many callers saw it.
+    private func refresh(
+        _ reference: ImageReference, replacing seen: StoredEntry?, always: Bool = false
+    ) async -> Result<Refreshed, CacheError> {
+        if !always {
+            do {
+                if let current = try store.entry(for: reference),
+                    seen == nil || current.fetchedAt > seen!.fetchedAt
+                {
+                    return .success(Refreshed(entry: current, fetched: false))
+                }
+            } catch {
+                return .failure(.store(error))
+            }
+        }
+
         let started = ContinuousClock.now
         let fetched: FetchedTags
         do {
@@ -139,7 +169,7 @@ public final class TagCacheService: Sendable {
                     "registry": reference.registry, "repository": reference.path, "pages": String(fetched.pages),
                     "tags": String(fetched.tags.count), "ms": String(milliseconds(since: started)),
                 ])
-            return .success(entry)
+            return .success(Refreshed(entry: entry, fetched: true))
         } catch {
             log.error("store.write_failed", ["reference": reference.name, "error": error.description])
             return .failure(.store(error))
