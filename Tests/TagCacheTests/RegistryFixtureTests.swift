@@ -254,4 +254,28 @@ final class RegistryFixtureTests: XCTestCase {
         XCTAssertEqual(error?.kind, .timeout)
         XCTAssertLessThan(Date().timeIntervalSince(started), 2.5)
     }
+
+    // MARK: - Fixture faults
+
+    func testFixture_injectsStatusFaultsInOrder() async throws {
+        let registry = try startRegistry()
+        registry.injectFault(.serviceUnavailable, count: 2, on: .tagsList)
+        registry.injectFault(.tooManyRequests(retryAfterSeconds: 7), on: .tagsList)
+        let url = "http://\(registry.authority)/v2/team/app/tags/list"
+
+        let probe = try await httpGet("http://\(registry.authority)/v2/")
+        let first = try await httpGet(url)
+        let second = try await httpGet(url)
+        let third = try await httpGet(url)
+        let fourth = try await httpGet(url)
+
+        XCTAssertEqual(probe.status, 200)
+        XCTAssertEqual(first.status, 503)
+        XCTAssertEqual(second.status, 503)
+        XCTAssertEqual(third.status, 429)
+        XCTAssertEqual(third.headers["Retry-After"], "7")
+        XCTAssertEqual(fourth.status, 200)
+        XCTAssertEqual(registry.requestCount, 5)
+        XCTAssertEqual(registry.requests(of: .tagsList).count, 4)
+    }
 }
