@@ -33,7 +33,7 @@ final class HTTPServerTests: XCTestCase {
 
         XCTAssertEqual(status, 201)
         XCTAssertEqual(body, "GET /a b q=x+y h=v")
-        XCTAssertEqual(response.value(forHTTPHeaderField: "X-Echo"), "yes")
+        XCTAssertEqual(response["X-Echo"], "yes")
     }
 
     func testServer_answersHitsWhileDeferredRequestsWait() async throws {
@@ -55,13 +55,24 @@ final class HTTPServerTests: XCTestCase {
             }
         }
 
+        // Every slow request must be suspended in the handler before the fast ones start, so that the fast
+        // responses below are sent while all 100 connections wait.
+        let deadline = Date().addingTimeInterval(20)
+        while gate.waiters < 100 && Date() < deadline {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        XCTAssertEqual(gate.waiters, 100)
+
         // The pool has two threads and 100 requests are suspended; immediate responses must still flow.
+        let started = Date()
         for index in 0..<20 {
-            let (status, body, _) = try await httpGet(base + "/fast?q=\(index)")
+            let (status, body, _) = try await httpGet(base + "/fast?q=\(index)", timeout: 5)
             XCTAssertEqual(status, 201)
             XCTAssertEqual(body, "GET /fast q=\(index) h=-")
         }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
         XCTAssertEqual(gate.waiters, 100)
+        XCTAssertFalse(gate.isOpen)
 
         gate.open()
         let bodies = try await slow.value
@@ -92,6 +103,8 @@ final class Gate: Sendable {
     )
 
     var waiters: Int { state.withLock { $0.waiters } }
+
+    var isOpen: Bool { state.withLock { $0.open } }
 
     func wait() async {
         await withCheckedContinuation { continuation in

@@ -9,14 +9,14 @@ struct FetchTarget: Sendable {
     var addresses: [IPAddress]
 
     /// Resolves the registry of `reference` and checks its addresses against the access policy. The DNS lookup
-    /// runs on `BlockingWork`'s queue.
+    /// runs on a `BlockingWork` thread.
     static func make(for reference: ImageReference, settings: RegistrySettings) async throws(FetchError) -> FetchTarget {
         let baseURL = try RegistryEndpoint.baseURL(registry: reference.registry, plainHTTP: settings.plainHTTP)
         let addresses = try await checkedAddresses(of: baseURL, registry: reference.registry, allow: settings.allow)
         return FetchTarget(reference: reference, settings: settings, baseURL: baseURL, addresses: addresses)
     }
 
-    /// Resolves the host of `url` and checks its addresses, on `BlockingWork`'s queue.
+    /// Resolves the host of `url` and checks its addresses, on a `BlockingWork` thread.
     static func checkedAddresses(of url: HTTPURL, registry: String, allow: Bool) async throws(FetchError) -> [IPAddress] {
         try await BlockingWork.run { () throws(FetchError) -> [IPAddress] in
             try AccessPolicy.checkedAddresses(

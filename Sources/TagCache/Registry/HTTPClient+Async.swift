@@ -1,5 +1,5 @@
 extension HTTPClient {
-    /// Performs `request` on `BlockingWork`'s queue and resumes when it completes. Cancelling the calling task
+    /// Performs `request` on a `BlockingWork` thread and resumes when it completes. Cancelling the calling task
     /// ends the transfer with `TransportError.Kind.cancelled`, usually within a second.
     func send(_ request: ClientRequest) async throws(TransportError) -> ClientResponse {
         let cancellation = CancellationFlag()

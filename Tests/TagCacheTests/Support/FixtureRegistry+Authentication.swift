@@ -1,0 +1,74 @@
+import Foundation
+
+@testable import TagCache
+
+extension FixtureRegistry.State {
+    /// Returns a `401` with a challenge when `request` lacks the authorization the configuration requires, or nil
+    /// when it may proceed.
+    ///
+    /// - Parameter repository: The repository of a `tags/list` request, whose pull scope a token must carry, or
+    ///   nil for the `/v2/` probe, which any issued token passes.
+    func challenge(for request: HTTPRequest, repository: String?) -> HTTPResponse? {
+        let authorization = request.header("Authorization")
+        switch configuration.authentication {
+        case .anonymous:
+            return nil
+
+        case .basic(let user, let password):
+            let expected = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+            guard authorization != expected else { return nil }
+            var response = Self.errorResponse(401, code: "UNAUTHORIZED", message: "authentication required")
+            response.headers.append(("WWW-Authenticate", #"Basic realm="fixture""#))
+            return response
+
+        case .bearer(let service, _):
+            let scope = repository.map { Self.pullScope(of: $0) }
+            if let authorization, authorization.hasPrefix("Bearer "),
+                let grantedScope = issuedTokens[String(authorization.dropFirst("Bearer ".count))],
+                scope == nil || grantedScope == scope
+            {
+                return nil
+            }
+            var challenge = #"Bearer realm="http://\#(request.header("Host") ?? "")/token",service="\#(service)""#
+            if let scope {
+                challenge += #",scope="\#(scope)""#
+            }
+            var response = Self.errorResponse(401, code: "UNAUTHORIZED", message: "authentication required")
+            response.headers.append(("WWW-Authenticate", challenge))
+            return response
+        }
+    }
+
+    /// Issues a token for the request's `scope` after checking `service` and `scope`, the realm's side of the
+    /// distribution token authentication specification. Each call issues a new token.
+    mutating func issueToken(for request: HTTPRequest) -> HTTPResponse {
+        guard case .bearer(let service, let tokenField) = configuration.authentication else {
+            return Self.errorResponse(404, code: "NOT_FOUND", message: "this registry has no token realm")
+        }
+        guard request.queryValue("service") == service else {
+            return Self.errorResponse(
+                400, code: "INVALID_REQUEST",
+                message: "service \(request.queryValue("service") ?? "(missing)") is not \(service)")
+        }
+        let scope = request.queryValue("scope") ?? ""
+        guard repositories.keys.contains(where: { Self.pullScope(of: $0) == scope }) else {
+            return Self.errorResponse(
+                400, code: "INVALID_REQUEST", message: "scope \(scope) is not the pull scope of a known repository")
+        }
+
+        let token = "fixture-token-\(issuedTokens.count + 1)"
+        issuedTokens[token] = scope
+        let body: [String: Any] = [tokenField.rawValue: token, "expires_in": 300]
+        do {
+            return HTTPResponse(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: Array(try JSONSerialization.data(withJSONObject: body)))
+        } catch {
+            preconditionFailure("a token response of strings and numbers always encodes: \(error)")
+        }
+    }
+
+    static func pullScope(of repository: String) -> String {
+        "repository:\(repository):pull"
+    }
+}
