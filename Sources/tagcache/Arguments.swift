@@ -15,7 +15,7 @@ struct Arguments {
         self.command = command
     }
 
-    /// The next argument, split into option name and inline value, or nil at the end.
+    /// Removes the next argument and returns it split into option name and inline value, or nil at the end.
     mutating func next() -> (name: String, inlineValue: String?)? {
         guard !remaining.isEmpty else { return nil }
         let argument = remaining.removeFirst()

@@ -1,7 +1,7 @@
 import Foundation
 import TagCache
 
-/// `tagcache list-tags`: skopeo's `list-tags` answered from the cache.
+/// `tagcache list-tags`: skopeo's `list-tags`, served from the cache.
 enum ListTagsCommand {
     static let help = """
         Usage: tagcache list-tags [OPTIONS] docker://REFERENCE

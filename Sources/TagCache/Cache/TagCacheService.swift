@@ -1,6 +1,6 @@
 import Foundation
 
-/// The cache: answers tag lists from the store, fetching from the registry on a miss or once stale, with
+/// The cache: serves tag lists from the store, fetching from the registry on a miss or once stale, with
 /// stale-while-revalidate, stale-if-error and one upstream fetch per repository at a time.
 public final class TagCacheService: Sendable {
     let store: any TagStore
@@ -39,7 +39,7 @@ public final class TagCacheService: Sendable {
         case needsFetch(stored: StoredEntry?)
     }
 
-    /// Answers from the store when that needs no wait on the registry. Never blocks on the network.
+    /// Looks `reference` up in the store alone and never blocks on the network.
     ///
     /// - Parameter serveStale: Answer an entry inside stale-while-revalidate at once and refresh it in the
     ///   background. A short-lived process passes false, because it would exit before the refresh ends.
@@ -71,7 +71,7 @@ public final class TagCacheService: Sendable {
         }
     }
 
-    /// Returns the tag list of `reference`, fetching it when the store cannot answer.
+    /// Returns the tag list of `reference`, fetching it when the store has no usable entry.
     public func tags(for reference: ImageReference) async throws(CacheError) -> CacheAnswer {
         switch try lookup(reference) {
         case .answer(let answer):
@@ -179,8 +179,8 @@ public final class TagCacheService: Sendable {
     private func recordFailure(_ error: FetchError, for reference: ImageReference) {
         let now = clock()
         let policy = policyForRegistry(reference.registry)
-        // NOTE: a fixed delay of at most 30 s between attempts; it keeps stale reads from sending one registry
-        // request each while a registry is down.
+        // NOTE: the delay between attempts is fixed at the TTL, at most 30 s, without backoff. It keeps stale
+        // reads from sending a registry request each while a registry is down.
         let delay = Double(max(1, min(policy.ttl, 30)))
         log.warning(
             "upstream.error",
