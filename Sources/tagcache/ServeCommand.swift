@@ -58,6 +58,7 @@ enum ServeCommand {
         log.info("stopping", ["signal": signal])
         server.stop(gracePeriod: 10)
         waitForRefreshes(components.cache, timeout: 10)
+        components.store.close()
         log.info("stop")
         return 0
     }

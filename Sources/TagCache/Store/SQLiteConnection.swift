@@ -85,9 +85,16 @@ final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
+    /// Throws when the connection was closed, which happens during shutdown while late work may still arrive.
+    private func checkOpen() throws(StoreError) {
+        guard !isClosed else {
+            throw StoreError(message: "the database \(path) is closed because tagcache is shutting down; retry later")
+        }
+    }
+
     /// Runs `sql`, which may hold several statements separated by semicolons, without parameters or caching.
     func execute(_ sql: String) throws(StoreError) {
-        precondition(!isClosed, "SQLiteConnection used after close()")
+        try checkOpen()
         try check(sqlite3_exec(handle, sql, nil, nil, nil), "run SQL", sql: sql)
     }
 
@@ -155,7 +162,7 @@ final class SQLiteConnection {
     private func withStatement(
         _ sql: String, _ arguments: [SQLiteValue], _ body: (SQLiteRow) throws(StoreError) -> Void
     ) throws(StoreError) {
-        precondition(!isClosed, "SQLiteConnection used after close()")
+        try checkOpen()
         precondition(!statementsInUse.contains(sql), "statement run again while its rows are being read: \(sql)")
         let statement = try cachedStatement(sql)
         statementsInUse.insert(sql)

@@ -17,6 +17,11 @@ public final class SQLiteTagStore: TagStore {
 
     /// Opens or creates the database at `path`, creating its directory when missing, and applies the schema
     /// migrations the file lacks.
+    /// Closes the database. Later calls throw `StoreError` instead of touching it.
+    public func close() {
+        connection.withLock { $0.close() }
+    }
+
     public init(path: String) throws(StoreError) {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
