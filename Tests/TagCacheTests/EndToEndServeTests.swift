@@ -131,13 +131,15 @@ final class EndToEndServeTests: XCTestCase {
         let countBefore = tagsListCount("serve/collapse")
         let target = "/v1/tags?reference=" + TagCacheProcess.percentEncoded("\(registry.host)/serve/collapse")
 
-        // The paused registry holds the first fetch open until every request has reached tagcache.
+        // The paused registry keeps the first fetch open until every request has reached tagcache.
         let pending: PendingRequests
         do {
             try registry.pause()
             defer { try? registry.resume() }
             pending = try tagcache.startRequests(Array(repeating: target, count: 50))
-            Thread.sleep(forTimeInterval: 1.0)
+            try TCPConnections.waitForEstablished(50, localPort: tagcache.port)
+            // The kernel accepts connections before libmicrohttpd reads them, so give it time to read the requests.
+            Thread.sleep(forTimeInterval: 0.3)
         }
         let responses = try pending.wait()
 
@@ -199,7 +201,7 @@ final class EndToEndServeTests: XCTestCase {
             try registry.pause()
             defer { try? registry.resume() }
             pending = try tagcache.startRequests([target], timeout: 20)
-            Thread.sleep(forTimeInterval: 0.5)
+            try TCPConnections.waitForEstablished(1, remotePort: registry.port)
             tagcache.sendTerminate()
             Thread.sleep(forTimeInterval: 0.5)
             XCTAssertTrue(tagcache.isRunning, "tagcache exited before its request in flight finished")
@@ -256,7 +258,7 @@ extension DockerRegistry {
         return log.split(separator: "\n").count { $0.contains(" HTTP/1.") }
     }
 
-    /// Stops the registry process with SIGSTOP, so that connections are accepted by the kernel but not answered.
+    /// Stops the registry process with SIGSTOP, so the kernel accepts connections but the registry sends no response.
     func pause() throws {
         try signalProcess(SIGSTOP)
     }
@@ -269,7 +271,8 @@ extension DockerRegistry {
     private func signalProcess(_ signal: Int32) throws {
         let identifier = try processIdentifier()
         guard kill(identifier, signal) == 0 else {
-            throw TestSupportError("kill(\(identifier), \(signal)) failed with errno \(errno) for the registry on \(host)")
+            throw TestSupportError(
+                "kill(\(identifier), \(signal)) failed with errno \(errno) for the registry on \(host)")
         }
     }
 
@@ -288,5 +291,67 @@ extension DockerRegistry {
         }
         throw TestSupportError(
             "no process runs \(expected.joined(separator: " ")); start the registry before pausing it")
+    }
+}
+
+/// The kernel's tables of IPv4 and IPv6 TCP sockets, read to see when connections to a test's servers exist.
+private enum TCPConnections {
+    /// Waits up to `timeout` seconds until at least `count` ESTABLISHED sockets have local port `localPort` or
+    /// remote port `remotePort`.
+    /// - Throws: `TestSupportError` with the count seen when that does not happen in time.
+    static func waitForEstablished(
+        _ count: Int, localPort: UInt16? = nil, remotePort: UInt16? = nil, timeout: TimeInterval = 5
+    ) throws {
+        precondition((localPort == nil) != (remotePort == nil), "pass exactly one of localPort and remotePort")
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen = 0
+        while Date() < deadline {
+            seen = establishedPorts().count { ports in
+                ports.local == localPort || ports.remote == remotePort
+            }
+            if seen >= count {
+                return
+            }
+            usleep(10_000)
+        }
+        throw TestSupportError(
+            "only \(seen) of \(count) TCP connections (local port \(localPort.map(String.init) ?? "any"), remote port "
+                + "\(remotePort.map(String.init) ?? "any")) were established within \(timeout) s")
+    }
+
+    /// Returns the local and remote ports of every ESTABLISHED socket in /proc/net/tcp and /proc/net/tcp6.
+    private static func establishedPorts() -> [(local: UInt16, remote: UInt16)] {
+        var ports: [(local: UInt16, remote: UInt16)] = []
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let text = String(decoding: readProcFile(table), as: UTF8.self)
+            for line in text.split(separator: "\n").dropFirst() {
+                // Columns: sl, local ADDRESS:PORT, remote ADDRESS:PORT, state (01 is ESTABLISHED), all in hex.
+                let columns = line.split(separator: " ")
+                guard columns.count > 3, columns[3] == "01",
+                    let local = port(of: columns[1]), let remote = port(of: columns[2])
+                else { continue }
+                ports.append((local, remote))
+            }
+        }
+        return ports
+    }
+
+    /// Reads a /proc file with read(2) until end of file. /proc files report a size of 0, and Foundation's readers
+    /// returned only the first part of /proc/net/tcp.
+    private static func readProcFile(_ path: String) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return [] }
+        defer { close(descriptor) }
+        var contents: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { return contents }
+            contents += buffer[..<count]
+        }
+    }
+
+    private static func port(of address: Substring) -> UInt16? {
+        address.split(separator: ":").last.flatMap { UInt16($0, radix: 16) }
     }
 }

@@ -15,13 +15,13 @@ struct TagCacheResponse {
         headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 
-    /// Decodes the body of a `200` answer of `GET /v1/tags`.
+    /// Decodes the body of a `200` response of `GET /v1/tags`.
     /// - Throws: `TestSupportError` with the body when it is not that document.
     func tagList() throws -> TagListBody {
         try decode(TagListBody.self)
     }
 
-    /// Decodes the body of an error answer, `{"error": {"code": …, "message": …}}`.
+    /// Decodes the body of an error response, `{"error": {"code": …, "message": …}}`.
     /// - Throws: `TestSupportError` with the body when it is not that document.
     func apiError() throws -> APIErrorBody.Detail {
         try decode(APIErrorBody.self).error
@@ -36,7 +36,7 @@ struct TagCacheResponse {
     }
 }
 
-/// The JSON body of a `200` answer of `GET /v1/tags`.
+/// The JSON body of a `200` response of `GET /v1/tags`.
 struct TagListBody: Decodable, Equatable {
     let reference: String
     let tags: [String]
@@ -51,7 +51,7 @@ struct TagListBody: Decodable, Equatable {
     }
 }
 
-/// The JSON body of an error answer of the `/v1` API.
+/// The JSON body of an error response of the `/v1` API.
 struct APIErrorBody: Decodable {
     struct Detail: Decodable {
         let code: String
@@ -96,14 +96,14 @@ final class TagCacheProcess {
         shutDown()
     }
 
-    /// The `tagcache` executable that SwiftPM built beside the test bundle in `.build/TRIPLE/debug`.
+    /// Returns the `tagcache` executable that SwiftPM built beside the test bundle in `.build/TRIPLE/debug`.
     /// - Throws: `TestSupportError` naming the directories searched when no executable is there.
     static func executableURL() throws -> URL {
         var directories: [URL] = []
         if let executable = Bundle.main.executableURL {
             directories.append(executable.deletingLastPathComponent())
         }
-        // On Linux the test bundle is the executable `tagcachePackageTests.xctest`; elsewhere it is a directory.
+        // On Linux the test bundle is the executable `tagcachePackageTests.xctest`, but elsewhere it is a directory.
         directories.append(Bundle(for: TagCacheProcess.self).bundleURL.deletingLastPathComponent())
 
         for directory in directories {
@@ -170,7 +170,7 @@ final class TagCacheProcess {
         return process.terminationStatus
     }
 
-    /// Sends SIGTERM without waiting, for tests that watch what happens during shutdown; `stop()` then waits.
+    /// Sends SIGTERM without waiting, for tests that watch what happens during shutdown. `stop()` then waits.
     func sendTerminate() {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
@@ -203,7 +203,9 @@ final class TagCacheProcess {
     }
 
     /// Sends a request for each of `targets` at once and waits for every response.
-    func requests(_ targets: [String], method: String = "GET", timeout: TimeInterval = 10) throws -> [TagCacheResponse] {
+    func requests(
+        _ targets: [String], method: String = "GET", timeout: TimeInterval = 10
+    ) throws -> [TagCacheResponse] {
         try startRequests(targets, method: method, timeout: timeout).wait()
     }
 
