@@ -15,6 +15,8 @@ final class EndToEndRegistryDownTests: XCTestCase {
         defer {
             tagcache.shutDown()
             registry.shutDown()
+            tagcache = nil
+            registry = nil
         }
         if tagcache.isRunning {
             XCTAssertEqual(try tagcache.stop(), 0, "exit status after SIGTERM; log: \(tagcache.logText())")

@@ -22,7 +22,12 @@ final class EndToEndServeTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        defer { tagcache.shutDown() }
+        defer {
+            tagcache.shutDown()
+            // XCTest can keep test-case instances until the run ends, so they must not keep the shared fixtures.
+            registry = nil
+            image = nil
+        }
         if tagcache.isRunning {
             XCTAssertEqual(try tagcache.stop(), 0, "exit status after SIGTERM; log: \(tagcache.logText())")
         }
@@ -30,6 +35,9 @@ final class EndToEndServeTests: XCTestCase {
 
     override class func tearDown() {
         sharedRegistry?.shutDown()
+        if let sharedImage {
+            try? FileManager.default.removeItem(at: sharedImage.directory)
+        }
         sharedRegistry = nil
         sharedImage = nil
         super.tearDown()
