@@ -1,22 +1,28 @@
 import Foundation
 
-/// tagcache's HTTP API: `GET /v1/tags`, `GET /healthz`.
+/// tagcache's HTTP API: `GET /v1/tags`, `GET /healthz` and Proxmox VE's `query-oci-repo-tags` method.
 public struct Routes: HTTPHandler {
     let cache: TagCacheService
     let log: Log
+    let proxmox: ProxmoxRoutes
 
     public init(cache: TagCacheService, log: Log) {
         self.cache = cache
         self.log = log
+        self.proxmox = ProxmoxRoutes(cache: cache)
     }
 
-    /// Paths and the methods each accepts.
+    /// Paths matched exactly, and the methods each accepts.
     static let methods: [String: [String]] = [
         "/v1/tags": ["GET", "HEAD"],
         "/healthz": ["GET", "HEAD"],
     ]
 
     public func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
+        if let node = ProxmoxRoutes.node(inPath: request.path) {
+            return proxmox.handle(request, node: node)
+        }
+
         guard let allowed = Routes.methods[request.path] else {
             return .response(
                 APIError(status: 404, code: "NOT_FOUND", message: "no route for \(request.path); see the README for the API").response)
@@ -53,23 +59,39 @@ public struct Routes: HTTPHandler {
             return .response(APIError(status: 400, code: "INVALID_REFERENCE", message: error.message).response)
         }
 
+        return Routes.answer(
+            reference, cache: cache,
+            render: { TagsResponse.render($0) },
+            failure: { APIError.from($0).response })
+    }
+
+    /// Builds the response from the store when it can, and otherwise defers it until a fetch ends.
+    ///
+    /// - Parameters:
+    ///   - render: Builds the response for a tag list.
+    ///   - failure: Builds the response for a lookup or fetch that produced no tag list.
+    static func answer(
+        _ reference: ImageReference, cache: TagCacheService,
+        render: @escaping @Sendable (CacheAnswer) -> HTTPResponse,
+        failure: @escaping @Sendable (CacheError) -> HTTPResponse
+    ) -> HTTPHandlerResult {
         let lookup: TagCacheService.Lookup
         do {
             lookup = try cache.lookup(reference)
         } catch {
-            return .response(APIError.from(error).response)
+            return .response(failure(error))
         }
 
         switch lookup {
         case .answer(let answer):
-            return .response(TagsResponse.render(answer))
+            return .response(render(answer))
         case .needsFetch(let stored):
-            return .deferred { [cache] in
+            return .deferred {
                 do throws(CacheError) {
                     let answer = try await cache.fetch(reference, fallback: stored)
-                    return TagsResponse.render(answer)
+                    return render(answer)
                 } catch {
-                    return APIError.from(error).response
+                    return failure(error)
                 }
             }
         }
