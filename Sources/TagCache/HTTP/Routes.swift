@@ -1,14 +1,25 @@
 import Foundation
 
-/// tagcache's HTTP API: `GET /v1/tags`, `GET /healthz` and Proxmox VE's `query-oci-repo-tags` method.
+/// tagcache's HTTP API: `GET /v1/tags`, `GET /healthz`, the OCI distribution `tags/list` endpoint under `/v2/`
+/// and Proxmox VE's `query-oci-repo-tags` method.
 public struct Routes: HTTPHandler {
     let cache: TagCacheService
     let log: Log
+    let oci: OCIRoutes
     let proxmox: ProxmoxRoutes
 
-    public init(cache: TagCacheService, log: Log) {
+    /// - Parameters:
+    ///   - v2PageSize: Tags per `/v2/<name>/tags/list` page when the request gives no `n`.
+    ///   - aliases: Names that stand for a registry as the first component of a `/v2/` repository name, mapped
+    ///     to the registry as references write it (`HOST` or `HOST:PORT`).
+    public init(
+        cache: TagCacheService, log: Log, v2PageSize: Int = Configuration.defaultV2PageSize,
+        aliases: [String: String] = [:]
+    ) {
+        precondition(v2PageSize > 0, "v2PageSize must be positive, got \(v2PageSize)")
         self.cache = cache
         self.log = log
+        self.oci = OCIRoutes(cache: cache, pageSize: v2PageSize, aliases: aliases)
         self.proxmox = ProxmoxRoutes(cache: cache)
     }
 
@@ -19,6 +30,9 @@ public struct Routes: HTTPHandler {
     ]
 
     public func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
+        if OCIRoutes.handles(request.path) {
+            return oci.handle(request)
+        }
         if let node = ProxmoxRoutes.node(inPath: request.path) {
             return proxmox.handle(request, node: node)
         }
