@@ -47,7 +47,7 @@ enum ServeCommand {
         let server = try HTTPServer(
             host: address.host, port: address.port, threads: threads,
             handler: Routes(
-                cache: components.cache, log: log, v2PageSize: configuration.v2PageSize,
+                cache: components.cache, log: log, history: components.store, v2PageSize: configuration.v2PageSize,
                 aliases: configuration.aliases))
         log.info(
             "start",

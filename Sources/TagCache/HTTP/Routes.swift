@@ -5,20 +5,23 @@ import Foundation
 public struct Routes: HTTPHandler {
     let cache: TagCacheService
     let log: Log
+    let history: (any TagHistoryReading)?
     let oci: OCIRoutes
     let proxmox: ProxmoxRoutes
 
     /// - Parameters:
+    ///   - history: The tag history that `sort=first-seen` and `detail=1` read; nil rejects those requests.
     ///   - v2PageSize: Tags per `/v2/<name>/tags/list` page when the request gives no `n`.
     ///   - aliases: Names that stand for a registry as the first component of a `/v2/` repository name, mapped
     ///     to the registry as references write it (`HOST` or `HOST:PORT`).
     public init(
-        cache: TagCacheService, log: Log, v2PageSize: Int = Configuration.defaultV2PageSize,
+        cache: TagCacheService, log: Log, history: (any TagHistoryReading)? = nil, v2PageSize: Int = Configuration.defaultV2PageSize,
         aliases: [String: String] = [:]
     ) {
         precondition(v2PageSize > 0, "v2PageSize must be positive, got \(v2PageSize)")
         self.cache = cache
         self.log = log
+        self.history = history
         self.oci = OCIRoutes(cache: cache, pageSize: v2PageSize, aliases: aliases)
         self.proxmox = ProxmoxRoutes(cache: cache)
     }
@@ -73,9 +76,26 @@ public struct Routes: HTTPHandler {
             return .response(APIError(status: 400, code: "INVALID_REFERENCE", message: error.message).response)
         }
 
+        let queried: QueriedTagsResponse
+        do {
+            let detail = try request.queryValue("detail").map { text throws(QueryError) in
+                try TagQuery.parseSwitch(text, parameter: "detail")
+            }
+            queried = QueriedTagsResponse(
+                query: try TagQuery(parameters: request), detail: detail ?? false, history: history)
+        } catch {
+            return .response(APIError(status: 400, code: "INVALID_PARAMETER", message: error.message).response)
+        }
+        if queried.needsHistory && history == nil {
+            return .response(APIError(
+                status: 400, code: "INVALID_PARAMETER",
+                message: "sort=first-seen and detail=1 need the tag history, which this server does not keep"
+            ).response)
+        }
+
         return Routes.answer(
             reference, cache: cache,
-            render: { TagsResponse.render($0) },
+            render: { queried.render($0) },
             failure: { APIError.from($0).response })
     }
 
