@@ -30,6 +30,13 @@ public struct Routes: HTTPHandler {
     static let methods: [String: [String]] = [
         "/v1/tags": ["GET", "HEAD"],
         "/healthz": ["GET", "HEAD"],
+        "/openapi.json": ["GET", "HEAD"],
+    ]
+
+    /// Every route `handle` serves, as OpenAPI path templates. docs/openapi.json describes each of them.
+    static let pathTemplates = Array(methods.keys) + [
+        "/v2/", "/v2/{name}/tags/list", "/v2/{name}/manifests/{reference}", "/v2/{name}/blobs/{digest}",
+        ProxmoxRoutes.pathPrefix + "{node}" + ProxmoxRoutes.pathSuffix,
     ]
 
     public func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
@@ -54,6 +61,9 @@ public struct Routes: HTTPHandler {
         }
 
         switch request.path {
+        case "/openapi.json":
+            return .response(HTTPResponse(
+                status: 200, headers: [("Content-Type", "application/json")], body: Array((OpenAPIDocument.text + "\n").utf8)))
         case "/healthz":
             return .response(HTTPResponse(
                 status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"status\":\"ok\"}\n".utf8)))
