@@ -23,6 +23,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // A C interface to RE2 (libre2-dev), whose matching time is linear in the input, for the include and
+        // exclude expressions that users send.
+        .target(
+            name: "CRE2",
+            linkerSettings: [.linkedLibrary("re2")]
+        ),
         // Turns Migrations/*.sql into Swift source at build time, so the binary carries its schema and
         // Migrations/ stays the only copy of it.
         .executableTarget(name: "MigrationEmbedder"),
@@ -33,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "TagCache",
-            dependencies: ["CSQLite", "CMicroHTTPD", "CCurl"],
+            dependencies: ["CSQLite", "CMicroHTTPD", "CCurl", "CRE2"],
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: ["EmbedMigrations"]
         ),

@@ -13,6 +13,14 @@ enum ListTagsCommand {
         Options:
           --offline                      never contact a registry; print the stored list whatever its age,
                                          and exit 1 when none is stored
+          --sort lexical|semver|numeric|first-seen
+                                         order of the tags (default lexical, byte order)
+          --order asc|desc               ascending (default) or descending; with semver, tags that are
+                                         not versions stay last
+          --include REGEX                keep only tags the RE2 expression matches as a whole
+          --exclude REGEX                drop tags the RE2 expression matches as a whole
+          --hide-signatures              drop sha256-<hex>.sig, .att and .sbom tags
+          --limit N                      print at most N tags, after filtering and sorting
         \(CommonOptions.help)
           -h, --help                     show this help
         """
@@ -21,12 +29,17 @@ enum ListTagsCommand {
         var arguments = Arguments(rawArguments, command: "list-tags")
         var common = CommonOptions()
         var offline = false
+        var query = TagQuery()
         var referenceText: String?
         while let (name, inline) = arguments.next() {
             if try common.accept(name, inline: inline, from: &arguments) { continue }
             switch name {
             case "--offline":
                 offline = true
+            case "--hide-signatures":
+                query.hideSignatures = true
+            case "--sort", "--order", "--include", "--exclude", "--limit":
+                try readQueryOption(name, value: try arguments.value(of: name, inline: inline), into: &query)
             case "-h", "--help":
                 print(help)
                 return 0
@@ -57,8 +70,24 @@ enum ListTagsCommand {
         let entry = offline
             ? try storedEntry(reference, store: components.store, database: configuration.databasePath)
             : try await currentEntry(reference, cache: components.cache)
-        FileHandle.standardOutput.write(Data(SkopeoOutput.listTags(repository: reference.name, tags: entry.tags).utf8))
+        let firstSeen = query.needsHistory ? try components.store.firstSeenTimes(for: reference) : [:]
+        let tags = query.apply(to: entry.tags, firstSeen: firstSeen)
+        FileHandle.standardOutput.write(Data(SkopeoOutput.listTags(repository: reference.name, tags: tags).utf8))
         return 0
+    }
+
+    private static func readQueryOption(_ name: String, value: String, into query: inout TagQuery) throws(UsageError) {
+        do {
+            switch name {
+            case "--sort": try query.setSort(value, parameter: name)
+            case "--order": try query.setOrder(value, parameter: name)
+            case "--include": try query.setInclude(value, parameter: name)
+            case "--exclude": try query.setExclude(value, parameter: name)
+            default: try query.setLimit(value, parameter: name)
+            }
+        } catch {
+            throw UsageError(message: error.message)
+        }
     }
 
     private static func storedEntry(

@@ -46,7 +46,9 @@ enum ServeCommand {
         let threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
         let server = try HTTPServer(
             host: address.host, port: address.port, threads: threads,
-            handler: Routes(cache: components.cache, log: log))
+            handler: Routes(
+                cache: components.cache, log: log, history: components.store, v2PageSize: configuration.v2PageSize,
+                aliases: configuration.aliases))
         log.info(
             "start",
             [

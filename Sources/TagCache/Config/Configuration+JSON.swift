@@ -24,7 +24,7 @@ extension Configuration {
         let object = try reader.object(root)
 
         var configuration = Configuration()
-        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries"])
+        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries", "v2_page_size", "aliases"])
         if let listen = try reader.string(object, "listen") {
             _ = try ListenAddress.parse(listen, source: "\(source): \"listen\"")
             configuration.listen = listen
@@ -45,7 +45,46 @@ extension Configuration {
                 configuration.registries[key] = try decodeRegistry(value, reader: registriesReader.nested(key))
             }
         }
+        if let size = try reader.integer(object, "v2_page_size", range: 1...100_000) {
+            configuration.v2PageSize = size
+        }
+        if let aliases = object["aliases"] {
+            configuration.aliases = try decodeAliases(aliases, reader: reader.nested("aliases"))
+        }
         return configuration
+    }
+
+    /// Decodes `aliases`: each key is one lowercase path component without `.` and other than `localhost`, so
+    /// that no alias reads as a registry, and each value is a registry as `registries` keys write it.
+    private static func decodeAliases(
+        _ value: Any, reader: JSONObjectReader
+    ) throws(ConfigurationError) -> [String: String] {
+        var aliases: [String: String] = [:]
+        for (alias, target) in try reader.object(value) {
+            guard isAliasName(alias) else {
+                throw ConfigurationError(
+                    "\(reader.source): alias \"\(alias)\" is invalid; an alias is lowercase letters and digits with "
+                        + "inner \"-\" or \"_\", not \"localhost\", such as \"local\" or \"mirror-1\"")
+            }
+            guard let registry = target as? String else {
+                throw ConfigurationError("\(reader.source): \"\(reader.qualified(alias))\" must be a string")
+            }
+            try validateRegistryKey(registry, source: "\(reader.source): \"\(reader.qualified(alias))\"")
+            aliases[alias] = registry
+        }
+        return aliases
+    }
+
+    private static func isAliasName(_ name: String) -> Bool {
+        let scalars = name.unicodeScalars
+        guard name != "localhost", let first = scalars.first, let last = scalars.last else {
+            return false
+        }
+        let isLowerAlphanumeric = { (scalar: Unicode.Scalar) in
+            ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
+        }
+        return isLowerAlphanumeric(first) && isLowerAlphanumeric(last)
+            && scalars.allSatisfy { isLowerAlphanumeric($0) || $0 == "-" || $0 == "_" }
     }
 
     private static func decodeCache(_ value: Any, reader: JSONObjectReader) throws(ConfigurationError) -> CachePolicy {

@@ -3,6 +3,7 @@ import Foundation
 /// tagcache's settings: the JSON configuration file, defaults, and command-line overrides on top.
 public struct Configuration: Sendable, Equatable {
     public static let defaultListen = "127.0.0.1:8780"
+    public static let defaultV2PageSize = 1000
 
     /// Address the service listens on, `HOST:PORT` or `[IPv6]:PORT`.
     public var listen: String = Configuration.defaultListen
@@ -14,6 +15,13 @@ public struct Configuration: Sendable, Equatable {
 
     /// Settings per registry, keyed as references write the registry: `HOST` or `HOST:PORT`.
     public var registries: [String: RegistrySettings] = [:]
+
+    /// Tags per `/v2/<name>/tags/list` page when the request gives no `n`.
+    public var v2PageSize: Int = Configuration.defaultV2PageSize
+
+    /// Names that stand for a registry as the first component of a `/v2/` repository name, mapped to the
+    /// registry as references write it (`HOST` or `HOST:PORT`).
+    public var aliases: [String: String] = [:]
 
     public init() {}
 

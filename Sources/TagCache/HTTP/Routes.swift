@@ -1,22 +1,52 @@
 import Foundation
 
-/// tagcache's HTTP API: `GET /v1/tags`, `GET /healthz`.
+/// tagcache's HTTP API: `GET /v1/tags`, `GET /healthz`, the OCI distribution `tags/list` endpoint under `/v2/`
+/// and Proxmox VE's `query-oci-repo-tags` method.
 public struct Routes: HTTPHandler {
     let cache: TagCacheService
     let log: Log
+    let history: (any TagHistoryReading)?
+    let oci: OCIRoutes
+    let proxmox: ProxmoxRoutes
 
-    public init(cache: TagCacheService, log: Log) {
+    /// - Parameters:
+    ///   - history: The tag history that `sort=first-seen` and `detail=1` read; nil rejects those requests.
+    ///   - v2PageSize: Tags per `/v2/<name>/tags/list` page when the request gives no `n`.
+    ///   - aliases: Names that stand for a registry as the first component of a `/v2/` repository name, mapped
+    ///     to the registry as references write it (`HOST` or `HOST:PORT`).
+    public init(
+        cache: TagCacheService, log: Log, history: (any TagHistoryReading)? = nil, v2PageSize: Int = Configuration.defaultV2PageSize,
+        aliases: [String: String] = [:]
+    ) {
+        precondition(v2PageSize > 0, "v2PageSize must be positive, got \(v2PageSize)")
         self.cache = cache
         self.log = log
+        self.history = history
+        self.oci = OCIRoutes(cache: cache, pageSize: v2PageSize, aliases: aliases)
+        self.proxmox = ProxmoxRoutes(cache: cache)
     }
 
-    /// Paths and the methods each accepts.
+    /// Paths matched exactly, and the methods each accepts.
     static let methods: [String: [String]] = [
         "/v1/tags": ["GET", "HEAD"],
         "/healthz": ["GET", "HEAD"],
+        "/openapi.json": ["GET", "HEAD"],
+    ]
+
+    /// Every route `handle` serves, as OpenAPI path templates. docs/openapi.json describes each of them.
+    static let pathTemplates = Array(methods.keys) + [
+        "/v2/", "/v2/{name}/tags/list", "/v2/{name}/manifests/{reference}", "/v2/{name}/blobs/{digest}",
+        ProxmoxRoutes.pathPrefix + "{node}" + ProxmoxRoutes.pathSuffix,
     ]
 
     public func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
+        if OCIRoutes.handles(request.path) {
+            return oci.handle(request)
+        }
+        if let node = ProxmoxRoutes.node(inPath: request.path) {
+            return proxmox.handle(request, node: node)
+        }
+
         guard let allowed = Routes.methods[request.path] else {
             return .response(
                 APIError(status: 404, code: "NOT_FOUND", message: "no route for \(request.path); see the README for the API").response)
@@ -31,6 +61,9 @@ public struct Routes: HTTPHandler {
         }
 
         switch request.path {
+        case "/openapi.json":
+            return .response(HTTPResponse(
+                status: 200, headers: [("Content-Type", "application/json")], body: Array((OpenAPIDocument.text + "\n").utf8)))
         case "/healthz":
             return .response(HTTPResponse(
                 status: 200, headers: [("Content-Type", "application/json")], body: Array("{\"status\":\"ok\"}\n".utf8)))
@@ -53,23 +86,56 @@ public struct Routes: HTTPHandler {
             return .response(APIError(status: 400, code: "INVALID_REFERENCE", message: error.message).response)
         }
 
+        let queried: QueriedTagsResponse
+        do {
+            let detail = try request.queryValue("detail").map { text throws(QueryError) in
+                try TagQuery.parseSwitch(text, parameter: "detail")
+            }
+            queried = QueriedTagsResponse(
+                query: try TagQuery(parameters: request), detail: detail ?? false, history: history)
+        } catch {
+            return .response(APIError(status: 400, code: "INVALID_PARAMETER", message: error.message).response)
+        }
+        if queried.needsHistory && history == nil {
+            return .response(APIError(
+                status: 400, code: "INVALID_PARAMETER",
+                message: "sort=first-seen and detail=1 need the tag history, which this server does not keep"
+            ).response)
+        }
+
+        return Routes.answer(
+            reference, cache: cache,
+            render: { queried.render($0) },
+            failure: { APIError.from($0).response })
+    }
+
+    /// Builds the response from the store when it can, and otherwise defers it until a fetch ends.
+    ///
+    /// - Parameters:
+    ///   - render: Builds the response for a tag list.
+    ///   - failure: Builds the response for a lookup or fetch that produced no tag list.
+    static func answer(
+        _ reference: ImageReference, cache: TagCacheService,
+        render: @escaping @Sendable (CacheAnswer) -> HTTPResponse,
+        failure: @escaping @Sendable (CacheError) -> HTTPResponse
+    ) -> HTTPHandlerResult {
         let lookup: TagCacheService.Lookup
         do {
             lookup = try cache.lookup(reference)
         } catch {
-            return .response(APIError.from(error).response)
+            return .response(failure(error))
         }
 
         switch lookup {
         case .answer(let answer):
-            return .response(TagsResponse.render(answer))
+            return .response(render(answer))
         case .needsFetch(let stored):
-            return .deferred { [cache] in
+            return .deferred {
                 do throws(CacheError) {
                     let answer = try await cache.fetch(reference, fallback: stored)
-                    return TagsResponse.render(answer)
+                    return render(answer)
                 } catch {
-                    return APIError.from(error).response
+                    return failure(error)
                 }
             }
         }
