@@ -165,7 +165,7 @@ final class EndToEndServeTests: XCTestCase {
         try startTagCache()
         let countBefore = registry.allRequestCount()
 
-        let unknownRoute = try tagcache.request("/v2/tags")
+        let unknownRoute = try tagcache.request("/v1/nothing")
         XCTAssertEqual(unknownRoute.status, 404)
         XCTAssertEqual(try unknownRoute.apiError().code, "NOT_FOUND")
 

@@ -1,4 +1,5 @@
 private import CSQLite
+import Foundation
 
 /// One connection to an SQLite database file in write-ahead-log mode, with a cache of prepared statements.
 ///
@@ -58,7 +59,7 @@ final class SQLiteConnection {
         try check(sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds), "set the busy timeout", sql: nil)
 
         // WAL lets readers in other processes keep reading while one connection writes.
-        let modes = try query("PRAGMA journal_mode = WAL") { row in row.string(0) }
+        let modes = try switchToWAL()
         guard modes == ["wal"] else {
             throw StoreError(
                 message: "Cannot switch \(path) to write-ahead logging: the journal mode stayed "
@@ -70,6 +71,19 @@ final class SQLiteConnection {
         // NORMAL skips the fsync on every commit. In WAL mode a power loss can then undo the last commits but
         // cannot corrupt the file, and a cache can fetch those tags again.
         try execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
+    }
+
+    /// Sets `journal_mode = WAL`, retrying while another connection opens the same new file. SQLite returns
+    /// `SQLITE_BUSY` for this pragma without calling the busy handler when the lock upgrade could deadlock.
+    private func switchToWAL() throws(StoreError) -> [String] {
+        let deadline = Date().addingTimeInterval(Double(Self.busyTimeoutMilliseconds) / 1000)
+        while true {
+            do {
+                return try query("PRAGMA journal_mode = WAL") { row in row.string(0) }
+            } catch where error.code == SQLITE_BUSY && Date() < deadline {
+                usleep(20_000)
+            }
+        }
     }
 
     /// Finalizes every cached statement and closes the connection. Calling it again does nothing.
