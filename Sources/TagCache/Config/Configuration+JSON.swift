@@ -24,7 +24,7 @@ extension Configuration {
         let object = try reader.object(root)
 
         var configuration = Configuration()
-        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries"])
+        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries", "credentials"])
         if let listen = try reader.string(object, "listen") {
             _ = try ListenAddress.parse(listen, source: "\(source): \"listen\"")
             configuration.listen = listen
@@ -45,7 +45,33 @@ extension Configuration {
                 configuration.registries[key] = try decodeRegistry(value, reader: registriesReader.nested(key))
             }
         }
+        if let credentials = object["credentials"] {
+            configuration.credentials = try decodeCredentials(credentials, reader: reader.nested("credentials"))
+        }
         return configuration
+    }
+
+    /// Decodes the `credentials` object. Error messages name keys only, never a value.
+    private static func decodeCredentials(
+        _ value: Any, reader: JSONObjectReader
+    ) throws(ConfigurationError) -> AuthEntries {
+        var entries: [String: AuthEntries.Entry] = [:]
+        for (key, value) in try reader.object(value) {
+            let entryReader = reader.nested(key)
+            let object = try entryReader.object(value)
+            try entryReader.rejectUnknownKeys(object, known: ["auth", "username", "password", "identitytoken"])
+            let entry = AuthEntries.Entry(
+                auth: try entryReader.string(object, "auth"), username: try entryReader.string(object, "username"),
+                password: try entryReader.string(object, "password"),
+                identitytoken: try entryReader.string(object, "identitytoken"))
+            guard entry.hasSecret else {
+                throw ConfigurationError(
+                    "\(reader.source): \"\(entryReader.path)\" has no auth, password or identitytoken; add one or "
+                        + "remove the entry")
+            }
+            entries[key] = entry
+        }
+        return AuthEntries(entries)
     }
 
     private static func decodeCache(_ value: Any, reader: JSONObjectReader) throws(ConfigurationError) -> CachePolicy {

@@ -15,6 +15,9 @@ public struct Configuration: Sendable, Equatable {
     /// Settings per registry, keyed as references write the registry: `HOST` or `HOST:PORT`.
     public var registries: [String: RegistrySettings] = [:]
 
+    /// Credentials by registry or registry and namespace, written like the `auths` of an auth.json.
+    public var credentials = AuthEntries()
+
     public init() {}
 
     /// Returns the settings of `registry`: its entry, or the defaults.
