@@ -5,9 +5,10 @@ struct Components {
     let store: SQLiteTagStore
     let cache: TagCacheService
 
-    init(configuration: Configuration, log: Log) throws(StoreError) {
+    init(configuration: Configuration, credentials: CredentialResolver, log: Log) throws(StoreError) {
         store = try SQLiteTagStore(path: configuration.databasePath)
-        let fetcher = RegistryClient(settings: { configuration.settings(for: $0) }, log: log)
+        let fetcher = RegistryClient(
+            settings: { configuration.settings(for: $0) }, credentials: credentials, log: log)
         cache = TagCacheService(
             store: store, fetcher: fetcher, policy: { _ in configuration.cache }, log: log)
     }

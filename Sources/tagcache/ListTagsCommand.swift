@@ -13,6 +13,9 @@ enum ListTagsCommand {
         Options:
           --offline                      never contact a registry; print the stored list whatever its age,
                                          and exit 1 when none is stored
+          --creds USER[:PASSWORD]        credentials for the registry, in place of any file
+          --no-creds                     access the registry anonymously
+          --tls-verify=BOOL              verify the registry's TLS certificate (default true)
         \(CommonOptions.help)
           -h, --help                     show this help
         """
@@ -21,12 +24,25 @@ enum ListTagsCommand {
         var arguments = Arguments(rawArguments, command: "list-tags")
         var common = CommonOptions()
         var offline = false
+        var explicitCredential: RegistryCredential?
+        var noCredentials = false
+        var tlsVerify: Bool?
         var referenceText: String?
         while let (name, inline) = arguments.next() {
             if try common.accept(name, inline: inline, from: &arguments) { continue }
             switch name {
             case "--offline":
                 offline = true
+            case "--creds":
+                do {
+                    explicitCredential = try CredentialResolver.parseCreds(try arguments.value(of: name, inline: inline))
+                } catch let error as CredentialError {
+                    throw UsageError(message: error.message)
+                }
+            case "--no-creds":
+                noCredentials = true
+            case "--tls-verify":
+                tlsVerify = try arguments.boolean(name, inline: inline)
             case "-h", "--help":
                 print(help)
                 return 0
@@ -50,9 +66,20 @@ enum ListTagsCommand {
             throw UsageError(message: error.message)
         }
 
-        let configuration = try common.configuration()
+        if explicitCredential != nil && noCredentials {
+            throw UsageError(message: "--creds and --no-creds contradict each other; give one of them")
+        }
+
+        var configuration = try common.configuration()
+        if let tlsVerify {
+            var settings = configuration.settings(for: reference.registry)
+            settings.tlsVerify = tlsVerify
+            configuration.registries[reference.registry] = settings
+        }
         let log = Log(minimumLevel: .warning)
-        let components = try Components(configuration: configuration, log: log)
+        let credentials = common.credentialResolver(
+            configuration: configuration, explicit: explicitCredential, isDisabled: noCredentials)
+        let components = try Components(configuration: configuration, credentials: credentials, log: log)
 
         let entry = offline
             ? try storedEntry(reference, store: components.store, database: configuration.databasePath)

@@ -42,7 +42,8 @@ enum ServeCommand {
         }
 
         let log = Log()
-        let components = try Components(configuration: configuration, log: log)
+        let components = try Components(
+            configuration: configuration, credentials: common.credentialResolver(configuration: configuration), log: log)
         let threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
         let server = try HTTPServer(
             host: address.host, port: address.port, threads: threads,

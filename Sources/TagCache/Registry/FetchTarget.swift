@@ -36,6 +36,7 @@ struct FetchTarget: Sendable {
         request.totalTimeout = settings.requestTimeout
         request.maxBodyBytes = maxBodyBytes
         request.pinnedAddresses = addresses
+        request.verifyTLS = settings.tlsVerify
         request.headers.add(name: "Accept", value: "application/json")
         if let authorization {
             request.headers.add(name: "Authorization", value: authorization)

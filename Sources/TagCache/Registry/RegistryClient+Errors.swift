@@ -47,7 +47,8 @@ extension RegistryClient {
 
     /// Maps a `tags/list` response other than 200 to the `FetchError` its status means.
     func statusError(
-        _ response: ClientResponse, request: ClientRequest, target: FetchTarget, sentToken: Bool
+        _ response: ClientResponse, request: ClientRequest, target: FetchTarget, sentToken: Bool,
+        credential: RegistryCredential? = nil
     ) -> FetchError {
         let registry = target.registry
         let repository = target.repository
@@ -58,16 +59,21 @@ extension RegistryClient {
                 .nameUnknown,
                 "repository \(repository) not found on registry \(registry)\(detail); check the repository name")
         case 401:
-            let sent = sentToken ? "an anonymous token" : "no credentials"
+            let sent = switch (credential, sentToken) {
+            case (let credential?, _): "the credentials from \(credential.source)"
+            case (nil, true): "an anonymous token"
+            case (nil, false): "a request without credentials"
+            }
             return FetchError(
                 .unauthorized,
-                "registry \(registry) rejected \(sent) for repository \(repository) (HTTP 401)\(detail); the "
-                    + "repository may be private and need credentials, which tagcache does not send")
+                "registry \(registry) rejected \(sent) for repository \(repository) (HTTP 401)\(detail); "
+                    + Self.credentialAdvice(credential, registry: registry))
         case 403:
             return FetchError(
                 .denied,
                 "registry \(registry) denied access to repository \(repository) (HTTP 403)\(detail); check "
-                    + "that the registry permits anonymous pulls of it")
+                    + (credential.map { "that the account in \($0.source) may pull it" }
+                        ?? "that the registry permits anonymous pulls of it"))
         default:
             return FetchError(
                 .invalidResponse,

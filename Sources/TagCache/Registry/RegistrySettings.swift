@@ -7,6 +7,9 @@ public struct RegistrySettings: Sendable, Equatable {
     /// unspecified and metadata addresses stay rejected.
     public var allow: Bool = false
 
+    /// Verify the registry's TLS certificate and host name.
+    public var tlsVerify: Bool = true
+
     /// Seconds to establish a connection.
     public var connectTimeout: Double = 10
 

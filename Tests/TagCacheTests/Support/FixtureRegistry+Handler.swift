@@ -60,7 +60,7 @@ extension FixtureRegistry.State {
     /// Returns the normal response to `request`: the probe, a tags page or a token, after the authentication
     /// check of the configuration.
     mutating func response(to request: HTTPRequest, kind: FixtureRegistry.RequestKind) -> HTTPResponse {
-        guard request.method == "GET" else {
+        guard request.method == "GET" || (request.method == "POST" && kind == .token) else {
             return Self.errorResponse(405, code: "UNSUPPORTED", message: "method \(request.method) is not supported")
         }
 
