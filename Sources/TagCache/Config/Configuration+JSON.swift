@@ -92,7 +92,7 @@ extension Configuration {
             object,
             known: [
                 "plain_http", "allow", "connect_timeout", "request_timeout", "page_size", "max_pages",
-                "max_page_bytes",
+                "max_page_bytes", "tls_verify", "ca_file", "client_cert", "client_key", "fetcher",
             ])
         var settings = RegistrySettings()
         if let plainHTTP = try reader.bool(object, "plain_http") { settings.plainHTTP = plainHTTP }
@@ -108,7 +108,31 @@ extension Configuration {
         if let bytes = try reader.integer(object, "max_page_bytes", range: 1024...(1 << 30)) {
             settings.maxPageBytes = bytes
         }
+        try decodeTransport(object, reader: reader, into: &settings)
         return settings
+    }
+
+    /// Decodes `tls_verify`, `ca_file`, `client_cert`, `client_key` and `fetcher`. Files must exist and be
+    /// readable now, so a typo fails at start rather than at the first fetch.
+    private static func decodeTransport(
+        _ object: [String: Any], reader: JSONObjectReader, into settings: inout RegistrySettings
+    ) throws(ConfigurationError) {
+        if let verify = try reader.bool(object, "tls_verify") { settings.tlsVerify = verify }
+        settings.caFile = try reader.readableFile(object, "ca_file")
+        settings.clientCertificateFile = try reader.readableFile(object, "client_cert")
+        settings.clientKeyFile = try reader.readableFile(object, "client_key")
+        if (settings.clientCertificateFile == nil) != (settings.clientKeyFile == nil) {
+            throw ConfigurationError(
+                "\(reader.source): \"\(reader.path)\" sets only one of client_cert and client_key; give both, the "
+                    + "PEM certificate and its private key")
+        }
+        if let name = try reader.string(object, "fetcher") {
+            guard let fetcher = FetcherKind(rawValue: name) else {
+                throw ConfigurationError(
+                    "\(reader.source): \"\(reader.qualified("fetcher"))\" is \"\(name)\"; use \"oci\" or \"skopeo\"")
+            }
+            settings.fetcher = fetcher
+        }
     }
 
     /// Checks that a `registries` key is a registry as references write it: `HOST` or `HOST:PORT`.
@@ -184,6 +208,20 @@ struct JSONObjectReader {
                     + "got \(value)")
         }
         return integer
+    }
+
+    /// Reads a path that must name a readable regular file.
+    func readableFile(_ object: [String: Any], _ key: String) throws(ConfigurationError) -> String? {
+        guard let path = try string(object, key) else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw ConfigurationError("\(source): \"\(qualified(key))\" is \(path), which does not exist or is a directory")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigurationError(
+                "\(source): \"\(qualified(key))\" is \(path), which tagcache cannot read; check its permissions")
+        }
+        return path
     }
 
     /// Reads a duration string such as `"10m"` into seconds.

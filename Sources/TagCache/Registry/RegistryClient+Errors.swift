@@ -1,12 +1,48 @@
 import Foundation
 
 extension RegistryClient {
-    /// Sends `request` and turns a transport failure into a `FetchError` naming the registry and the URL.
+    /// Sends `request`, retrying as the registry's `RetryPolicy` allows, records rate-limit headers, and turns a
+    /// transport failure into a `FetchError` naming the registry and the URL. Returns the last response whatever
+    /// its status.
     func send(_ request: ClientRequest, for target: FetchTarget) async throws(FetchError) -> ClientResponse {
-        do {
-            return try await http.send(request)
-        } catch {
-            throw fetchError(error, request: request, target: target)
+        let policy = target.settings.retry
+        let started = Date()
+        var attempt = 1
+        while true {
+            let result: Result<ClientResponse, TransportError>
+            do {
+                result = .success(try await http.send(request))
+            } catch {
+                result = .failure(error)
+            }
+
+            let delay: Double?
+            switch result {
+            case .success(let response):
+                stats.recordHeaders(response.headers, registry: target.registry)
+                delay = policy.delay(after: response, attempt: attempt)
+            case .failure(let error):
+                delay = policy.delay(after: error, attempt: attempt)
+            }
+            guard let delay, attempt < policy.maxAttempts,
+                Date().timeIntervalSince(started) + delay <= policy.maxTotalTime, !Task.isCancelled
+            else {
+                return try result.mapError { fetchError($0, request: request, target: target) }.get()
+            }
+
+            let outcome = switch result {
+            case .success(let response): "HTTP \(response.status)"
+            case .failure(let error): error.message
+            }
+            log.info(
+                "registry.retry",
+                [
+                    "registry": target.registry, "url": "\(request.url.scheme)://\(request.url.authority)\(request.url.path)",
+                    "attempt": String(attempt), "delay_ms": String(Int(delay * 1000)), "error": outcome,
+                ])
+            stats.recordRetry(registry: target.registry)
+            try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+            attempt += 1
         }
     }
 
@@ -74,6 +110,12 @@ extension RegistryClient {
                 "registry \(registry) denied access to repository \(repository) (HTTP 403)\(detail); check "
                     + (credential.map { "that the account in \($0.source) may pull it" }
                         ?? "that the registry permits anonymous pulls of it"))
+        case 429:
+            return FetchError(
+                .invalidResponse,
+                "registry \(registry) rate-limited \(request.method) \(request.url) (HTTP 429)\(detail), and "
+                    + "retries did not get through; wait before asking again, or use credentials with a higher "
+                    + "limit")
         default:
             return FetchError(
                 .invalidResponse,

@@ -11,6 +11,8 @@ public final class RegistryClient: TagFetcher {
     let http = HTTPClient()
     let tokens = TokenCache()
     let credentials: CredentialResolver
+    /// Rate-limit headers and retry counts per registry, for a status page.
+    public let stats: RegistryStats
 
     /// Responses other than `tags/list` pages (the `/v2/` probe, token responses) are small. Their bodies are
     /// capped here or at the registry's `maxPageBytes`, whichever is lower.
@@ -20,10 +22,11 @@ public final class RegistryClient: TagFetcher {
     /// - Parameter credentials: Finds the credential for each repository; anonymous by default.
     public init(
         settings: @escaping @Sendable (String) -> RegistrySettings, credentials: CredentialResolver = .anonymous,
-        log: Log
+        stats: RegistryStats = RegistryStats(), log: Log
     ) {
         self.settingsForRegistry = settings
         self.credentials = credentials
+        self.stats = stats
         self.log = log
     }
 

@@ -12,6 +12,8 @@ extension FixtureRegistry {
         /// Issues tokens for any scope and answers `tags/list` of an unknown repository with `401
         /// insufficient_scope`, as Docker Hub does for a missing or private repository.
         var hidesUnknownRepositories = false
+        /// Header fields added to every response, such as Docker Hub's `ratelimit-remaining`.
+        var extraHeaders: [(name: String, value: String)] = []
 
         init(pageSize: PageSize = .requested, link: LinkStyle = LinkStyle(), authentication: Authentication = .anonymous) {
             self.pageSize = pageSize
