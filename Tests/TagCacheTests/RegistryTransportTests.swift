@@ -129,4 +129,22 @@ final class RegistryTransportTests: XCTestCase {
             XCTAssertFalse(error.message.contains("nope-71xq"), error.message)
         }
     }
+
+    func testToken_skopeoFetcherGivesSameTags() async throws {
+        let (registry, _) = try startTokenRegistry(user: "ann", password: "token-pw")
+        let authFile = try writeAuthFile(registry: registry.authority, user: "ann", password: "token-pw")
+        var settings = RegistrySettings()
+        settings.plainHTTP = true
+        settings.allow = true
+        let fixed = settings
+        let skopeo = SkopeoFetcher(
+            settings: { _ in fixed }, credentials: CredentialResolver(authFile: authFile), log: Log(minimumLevel: .error))
+        let reference = ImageReference(registry: registry.authority, path: "team/app")
+
+        let viaSkopeo = try await skopeo.listTags(of: reference)
+        let viaOCI = try await plainClient(authFile: authFile).listTags(of: reference)
+
+        XCTAssertEqual(viaSkopeo.tags, ["1.0", "2.0", "3.0"])
+        XCTAssertEqual(viaSkopeo.tags, viaOCI.tags)
+    }
 }
