@@ -82,6 +82,37 @@ final class RegistryTransportTests: XCTestCase {
         XCTAssertEqual(fetched.tags, ["1.0", "2.0", "3.0"])
     }
 
+    func testTLS_presentsClientCertificate() async throws {
+        let certificates = try TestCertificates.makeServerChain(in: directory)
+        try certificates.makeClientCertificate()
+        let registry = try LocalDistributionRegistry(
+            http: "  tls:\n    certificate: \(certificates.serverCertificate)\n    key: \(certificates.serverKey)\n"
+                + "    clientcas:\n      - \(certificates.caCertificate)")
+        self.registry = registry
+        try registry.writeTags(tags, repository: "team/app")
+        var settings = RegistrySettings()
+        settings.allow = true
+        settings.caFile = certificates.caCertificate
+        settings.retry = .never
+        let withoutCertificate = settings
+        settings.clientCertificateFile = certificates.clientCertificate
+        settings.clientKeyFile = certificates.clientKey
+        let withCertificate = settings
+        let reference = ImageReference(registry: registry.authority, path: "team/app")
+
+        let fetched = try await RegistryClient(settings: { _ in withCertificate }, log: Log(minimumLevel: .error))
+            .listTags(of: reference)
+        XCTAssertEqual(fetched.tags, ["1.0", "2.0", "3.0"])
+
+        do {
+            _ = try await RegistryClient(settings: { _ in withoutCertificate }, log: Log(minimumLevel: .error))
+                .listTags(of: reference)
+            XCTFail("expected the registry to require a client certificate")
+        } catch {
+            XCTAssertEqual(error.kind, .unreachable, error.message)
+        }
+    }
+
     private func startTokenRegistry(user: String, password: String) throws -> (LocalDistributionRegistry, TokenIssuer) {
         let certificates = try TestCertificates.makeTokenSigner(in: directory)
         let issuer = try TokenIssuer(certificates: certificates, user: user, password: password)

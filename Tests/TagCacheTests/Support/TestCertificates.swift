@@ -33,6 +33,22 @@ struct TestCertificates {
         return certificates
     }
 
+    var clientCertificate: String { directory.appendingPathComponent("client.pem").path }
+    var clientKey: String { directory.appendingPathComponent("client.key").path }
+
+    /// Creates a client certificate signed by the CA of `makeServerChain`, for mutual TLS.
+    func makeClientCertificate() throws {
+        let path = { (name: String) in directory.appendingPathComponent(name).path }
+        try Command.runChecked(Self.openssl, [
+            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=tagcache client", "-keyout", clientKey,
+            "-out", path("client.csr"),
+        ])
+        try Command.runChecked(Self.openssl, [
+            "x509", "-req", "-in", path("client.csr"), "-CA", caCertificate, "-CAkey", path("ca.key"),
+            "-CAcreateserial", "-days", "1", "-out", clientCertificate,
+        ])
+    }
+
     /// Creates the self-signed certificate and key a token issuer signs with.
     static func makeTokenSigner(in directory: URL) throws -> TestCertificates {
         let certificates = TestCertificates(directory: directory)
