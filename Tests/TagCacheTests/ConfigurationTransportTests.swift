@@ -72,6 +72,15 @@ final class ConfigurationTransportTests: XCTestCase {
         }
     }
 
+    func testFetcher_globalAppliesWhereEntryNamesNone() throws {
+        let configuration = try decode(
+            #"{"fetcher":"skopeo","registries":{"a.example":{},"b.example":{"fetcher":"oci"}}}"#)
+
+        XCTAssertEqual(configuration.settings(for: "a.example").fetcher, .skopeo)
+        XCTAssertEqual(configuration.settings(for: "b.example").fetcher, .oci)
+        XCTAssertEqual(configuration.settings(for: "other.example").fetcher, .skopeo)
+    }
+
     func testCredentials_decodeLikeAuths() throws {
         let configuration = try decode(
             #"{"credentials":{"https://index.docker.io/v1/":{"username":"hub","password":"pw"}}}"#)

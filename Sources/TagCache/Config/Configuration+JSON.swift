@@ -24,7 +24,7 @@ extension Configuration {
         let object = try reader.object(root)
 
         var configuration = Configuration()
-        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries", "credentials"])
+        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries", "credentials", "fetcher"])
         if let listen = try reader.string(object, "listen") {
             _ = try ListenAddress.parse(listen, source: "\(source): \"listen\"")
             configuration.listen = listen
@@ -38,11 +38,18 @@ extension Configuration {
         if let cache = object["cache"] {
             configuration.cache = try decodeCache(cache, reader: reader.nested("cache"))
         }
+        if let name = try reader.string(object, "fetcher") {
+            configuration.defaultFetcher = try fetcherKind(name, reader: reader)
+        }
         if let registries = object["registries"] {
             let registriesReader = reader.nested("registries")
             for (key, value) in try registriesReader.object(registries) {
                 try validateRegistryKey(key, source: source)
-                configuration.registries[key] = try decodeRegistry(value, reader: registriesReader.nested(key))
+                var settings = try decodeRegistry(value, reader: registriesReader.nested(key))
+                if (value as? [String: Any])?["fetcher"] == nil {
+                    settings.fetcher = configuration.defaultFetcher
+                }
+                configuration.registries[key] = settings
             }
         }
         if let credentials = object["credentials"] {
@@ -127,12 +134,16 @@ extension Configuration {
                     + "PEM certificate and its private key")
         }
         if let name = try reader.string(object, "fetcher") {
-            guard let fetcher = FetcherKind(rawValue: name) else {
-                throw ConfigurationError(
-                    "\(reader.source): \"\(reader.qualified("fetcher"))\" is \"\(name)\"; use \"oci\" or \"skopeo\"")
-            }
-            settings.fetcher = fetcher
+            settings.fetcher = try fetcherKind(name, reader: reader)
         }
+    }
+
+    private static func fetcherKind(_ name: String, reader: JSONObjectReader) throws(ConfigurationError) -> FetcherKind {
+        guard let fetcher = FetcherKind(rawValue: name) else {
+            throw ConfigurationError(
+                "\(reader.source): \"\(reader.qualified("fetcher"))\" is \"\(name)\"; use \"oci\" or \"skopeo\"")
+        }
+        return fetcher
     }
 
     /// Checks that a `registries` key is a registry as references write it: `HOST` or `HOST:PORT`.
