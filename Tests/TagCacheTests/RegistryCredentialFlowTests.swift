@@ -157,7 +157,7 @@ final class RegistryCredentialFlowTests: XCTestCase {
         XCTAssertEqual(registry.requests(of: .tagsList).count, 2)
     }
 
-    func testInsufficientScope_afterTokenIsNameUnknownOrDenied() async throws {
+    func testInsufficientScope_repeatedIsNameUnknownOrDenied() async throws {
         var configuration = bearerConfiguration()
         configuration.hidesUnknownRepositories = true
         let registry = try startRegistry(configuration)

@@ -5,7 +5,7 @@ import Synchronization
 
 /// A token realm for docker-registry's `auth: token` mode, on the product's `HTTPServer` at 127.0.0.1.
 ///
-/// It answers `GET /token?service=…&scope=repository:NAME:pull&account=…` with an RS256 JWT whose header
+/// It responds to `GET /token?service=…&scope=repository:NAME:pull&account=…` with an RS256 JWT whose header
 /// carries the signing certificate in `x5c`, the form docker-registry 2.8 accepts, signed by the `openssl`
 /// command. When `user` and `password` are set, a request without those HTTP Basic credentials gets `401`.
 final class TokenIssuer: Sendable {
@@ -35,7 +35,7 @@ final class TokenIssuer: Sendable {
         server.stop(gracePeriod: 1)
     }
 
-    /// The YAML lines for docker-registry's `auth:` section.
+    /// Returns the YAML lines for docker-registry's `auth:` section.
     func registryAuthConfiguration(rootCertificateBundle: String) -> String {
         """
           token:
