@@ -38,6 +38,16 @@ struct Arguments {
         UsageError(message: "unknown option \(name); run 'tagcache \(command) --help' for the options")
     }
 
+    /// Reads a boolean flag that may stand alone (true) or carry `=true` or `=false`, as skopeo's flags do.
+    func boolean(_ name: String, inline: String?) throws(UsageError) -> Bool {
+        switch inline {
+        case nil, "true": return true
+        case "false": return false
+        case let value?:
+            throw UsageError(message: "\(name) takes true or false, got \"\(value)\"; write \(name)=false")
+        }
+    }
+
     func duration(_ text: String, option: String) throws(UsageError) -> Int {
         do {
             return try DurationParser.parse(text)
@@ -51,6 +61,7 @@ struct Arguments {
 struct CommonOptions {
     var configPath: String?
     var database: String?
+    var authFile: String?
     var insecureRegistries: [String] = []
     var ttl: Int?
     var staleWhileRevalidate: Int?
@@ -59,6 +70,9 @@ struct CommonOptions {
     static let help = """
           --config FILE                  JSON configuration file (see the README for its keys)
           --database PATH                SQLite database file (default $XDG_STATE_HOME/tagcache/cache.sqlite)
+          --authfile PATH                auth.json with registry credentials, read instead of skopeo's
+                                         default files ($REGISTRY_AUTH_FILE, containers/auth.json,
+                                         ~/.docker/config.json)
           --insecure-registry HOST[:PORT]
                                          reach this registry over plain HTTP and allow its address,
                                          also when it is loopback or private; repeatable
@@ -68,8 +82,9 @@ struct CommonOptions {
                                          in the background (default 24h)
           --stale-if-error DURATION      how long after expiry a list is answered when the registry
                                          fails (default 30d)
-        Durations are whole numbers with units s, m, h, d: 45s, 10m, 1h30m, 30d.
         """
+
+    static let durationNote = "Durations are whole numbers with units s, m, h, d: 45s, 10m, 1h30m, 30d."
 
     /// Consumes `name` if it is one of these options; returns false for any other name.
     mutating func accept(_ name: String, inline: String?, from arguments: inout Arguments) throws(UsageError) -> Bool {
@@ -78,6 +93,8 @@ struct CommonOptions {
             configPath = try arguments.value(of: name, inline: inline)
         case "--database":
             database = try arguments.value(of: name, inline: inline)
+        case "--authfile":
+            authFile = try arguments.value(of: name, inline: inline)
         case "--insecure-registry":
             let registry = try arguments.value(of: name, inline: inline)
             do {
@@ -96,6 +113,16 @@ struct CommonOptions {
             return false
         }
         return true
+    }
+
+    /// Builds the credential lookup from `--authfile`, the configuration's `credentials` and the environment.
+    func credentialResolver(
+        configuration: Configuration, explicit: RegistryCredential? = nil, isDisabled: Bool = false
+    ) -> CredentialResolver {
+        CredentialResolver(
+            explicit: explicit, authFile: authFile, configured: configuration.credentials,
+            configurationSource: configPath ?? "the configuration file",
+            standardFiles: CredentialResolver.standardFiles(), isDisabled: isDisabled)
     }
 
     /// Loads the configuration file, if any, and applies these options on top.

@@ -4,10 +4,18 @@ import TagCache
 struct Components {
     let store: SQLiteTagStore
     let cache: TagCacheService
+    /// Rate-limit headers and retry counts of the OCI client, per registry.
+    let registryStats = RegistryStats()
 
-    init(configuration: Configuration, log: Log) throws(StoreError) {
+    init(configuration: Configuration, credentials: CredentialResolver, log: Log) throws(StoreError) {
         store = try SQLiteTagStore(path: configuration.databasePath)
-        let fetcher = RegistryClient(settings: { configuration.settings(for: $0) }, log: log)
+        let settings: @Sendable (String) -> RegistrySettings = { configuration.settings(for: $0) }
+        let fetcher = FetcherRouter(
+            settings: settings,
+            fetchers: [
+                .oci: RegistryClient(settings: settings, credentials: credentials, stats: registryStats, log: log),
+                .skopeo: SkopeoFetcher(settings: settings, credentials: credentials, log: log),
+            ])
         cache = TagCacheService(
             store: store, fetcher: fetcher, policy: { _ in configuration.cache }, log: log)
     }

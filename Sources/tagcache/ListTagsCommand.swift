@@ -21,8 +21,13 @@ enum ListTagsCommand {
           --exclude REGEX                drop tags the RE2 expression matches as a whole
           --hide-signatures              drop sha256-<hex>.sig, .att and .sbom tags
           --limit N                      print at most N tags, after filtering and sorting
+          --creds USER[:PASSWORD]        credentials for the registry, in place of any file
+          --no-creds                     access the registry anonymously
+          --tls-verify=BOOL              verify the registry's TLS certificate (default true)
         \(CommonOptions.help)
           -h, --help                     show this help
+
+        \(CommonOptions.durationNote)
         """
 
     static func run(_ rawArguments: [String]) async throws -> Int32 {
@@ -30,6 +35,9 @@ enum ListTagsCommand {
         var common = CommonOptions()
         var offline = false
         var query = TagQuery()
+        var explicitCredential: RegistryCredential?
+        var noCredentials = false
+        var tlsVerify: Bool?
         var referenceText: String?
         while let (name, inline) = arguments.next() {
             if try common.accept(name, inline: inline, from: &arguments) { continue }
@@ -40,6 +48,16 @@ enum ListTagsCommand {
                 query.hideSignatures = true
             case "--sort", "--order", "--include", "--exclude", "--limit":
                 try readQueryOption(name, value: try arguments.value(of: name, inline: inline), into: &query)
+            case "--creds":
+                do {
+                    explicitCredential = try CredentialResolver.parseCreds(try arguments.value(of: name, inline: inline))
+                } catch let error as CredentialError {
+                    throw UsageError(message: error.message)
+                }
+            case "--no-creds":
+                noCredentials = true
+            case "--tls-verify":
+                tlsVerify = try arguments.boolean(name, inline: inline)
             case "-h", "--help":
                 print(help)
                 return 0
@@ -63,9 +81,20 @@ enum ListTagsCommand {
             throw UsageError(message: error.message)
         }
 
-        let configuration = try common.configuration()
+        if explicitCredential != nil && noCredentials {
+            throw UsageError(message: "--creds and --no-creds contradict each other; give one of them")
+        }
+
+        var configuration = try common.configuration()
+        if let tlsVerify {
+            var settings = configuration.settings(for: reference.registry)
+            settings.tlsVerify = tlsVerify
+            configuration.registries[reference.registry] = settings
+        }
         let log = Log(minimumLevel: .warning)
-        let components = try Components(configuration: configuration, log: log)
+        let credentials = common.credentialResolver(
+            configuration: configuration, explicit: explicitCredential, isDisabled: noCredentials)
+        let components = try Components(configuration: configuration, credentials: credentials, log: log)
 
         let entry = offline
             ? try storedEntry(reference, store: components.store, database: configuration.databasePath)

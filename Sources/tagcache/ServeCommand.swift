@@ -13,6 +13,8 @@ enum ServeCommand {
           --listen HOST:PORT             address to listen on (default 127.0.0.1:8780; [::1]:8780 for IPv6)
         \(CommonOptions.help)
           -h, --help                     show this help
+
+        \(CommonOptions.durationNote)
         """
 
     static func run(_ rawArguments: [String]) throws -> Int32 {
@@ -42,7 +44,8 @@ enum ServeCommand {
         }
 
         let log = Log()
-        let components = try Components(configuration: configuration, log: log)
+        let components = try Components(
+            configuration: configuration, credentials: common.credentialResolver(configuration: configuration), log: log)
         let threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
         let server = try HTTPServer(
             host: address.host, port: address.port, threads: threads,

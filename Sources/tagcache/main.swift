@@ -19,6 +19,8 @@ func fail(_ message: String, status: Int32) -> Never {
     exit(status)
 }
 
+BrokenPipe.ignore()
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     print(usage)

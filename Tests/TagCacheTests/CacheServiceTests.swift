@@ -291,4 +291,36 @@ final class CacheServiceTests: XCTestCase {
         XCTAssertEqual(stored?.tags, ["1.0"])
         XCTAssertEqual(fetcher.calls, 1)
     }
+
+    func testFetchInsideStaleWhileRevalidate_fallsBackOnError() async throws {
+        let fetcher = ScriptedFetcher(tags: ["1.0"])
+        let service = try makeService(fetcher: fetcher)
+        _ = try await service.tags(for: reference)
+        let failure = FetchError(.unreachable, "connection refused")
+        fetcher.fail(with: failure)
+
+        clock.advance(by: 61)
+        guard case .needsFetch(let stored) = try service.lookup(reference, serveStale: false) else {
+            return XCTFail("a stale entry must need a fetch when stale answers are not wanted")
+        }
+        let answer = try await service.fetch(reference, fallback: stored)
+
+        XCTAssertEqual(answer.source, .staleIfError(failure))
+        XCTAssertEqual(answer.entry.tags, ["1.0"])
+    }
+
+    func testStaleWhileRevalidate_afterFailedRefreshReportsRecentError() async throws {
+        let fetcher = ScriptedFetcher(tags: ["1.0"])
+        let service = try makeService(fetcher: fetcher)
+        _ = try await service.tags(for: reference)
+        fetcher.fail(with: FetchError(.unreachable, "connection refused"))
+
+        clock.advance(by: 61)
+        _ = try await service.tags(for: reference)
+        await service.waitForRefreshes()
+        let again = try await service.tags(for: reference)
+
+        XCTAssertEqual(again.source, .staleAfterRecentError)
+        XCTAssertEqual(fetcher.calls, 2)
+    }
 }

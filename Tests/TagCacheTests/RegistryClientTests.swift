@@ -160,7 +160,7 @@ final class RegistryClientTests: XCTestCase {
             let response = ClientResponse(status: status, headers: [:], body: ociError)
             let error = client().statusError(response, request: request, target: target, sentToken: true)
             XCTAssertEqual(error.kind, kind, "status \(status)")
-            XCTAssertTrue(error.message.contains("DENIED no pulls for you"), "status \(status): \(error.message)")
+            XCTAssertTrue(error.message.contains("(registry error DENIED: no pulls for you)"), "status \(status): \(error.message)")
         }
     }
 
@@ -184,6 +184,14 @@ final class RegistryClientTests: XCTestCase {
                 XCTAssertEqual((error as? FetchError)?.kind, .invalidResponse, body)
             }
         }
+    }
+
+    func testRegistryMessageSuffix_namesCodeAndMessage() {
+        let body = #"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#
+
+        XCTAssertEqual(
+            client().registryMessageSuffix(Array(body.utf8)),
+            " (registry error NAME_UNKNOWN: repository name not known to registry)")
     }
 
     func testRegistryMessageSuffix_ignoresNonJSONBodies() {

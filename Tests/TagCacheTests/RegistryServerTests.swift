@@ -16,7 +16,8 @@ final class LocalDistributionRegistry {
     ///
     /// - Parameter auth: YAML lines placed under `auth:` in the configuration, indented by two spaces, or nil
     ///   for anonymous access.
-    init(auth: String? = nil) throws {
+    /// - Parameter http: YAML lines added under `http:`, indented by two spaces, such as a `tls:` section.
+    init(auth: String? = nil, http: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tagcache-registry-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -33,6 +34,9 @@ final class LocalDistributionRegistry {
               addr: 127.0.0.1:\(port)
 
             """
+        if let http {
+            config += "\(http)\n"
+        }
         if let auth {
             config += "auth:\n\(auth)\n"
         }

@@ -42,4 +42,11 @@ enum Freshness: Equatable {
             self = .mustRevalidate(age: age, usableOnError: age < Double(policy.staleIfError))
         }
     }
+
+    /// Whether an entry may stand in for a failed fetch: it expired less than `staleIfError` ago, or it is inside
+    /// stale-while-revalidate, where it would be answered without a fetch anyway.
+    static func isUsableOnError(expiresAt: Date, now: Date, policy: CachePolicy) -> Bool {
+        let age = now.timeIntervalSince(expiresAt)
+        return age < Double(max(policy.staleIfError, policy.staleWhileRevalidate))
+    }
 }

@@ -59,9 +59,10 @@ public final class TagCacheService: Sendable {
             return .answer(CacheAnswer(entry: stored, source: .fresh, now: now))
         case .staleWhileRevalidate:
             guard serveStale else { return .needsFetch(stored: stored) }
-            if !isBackingOff(stored, now: now) {
-                refreshInBackground(stored)
+            if isBackingOff(stored, now: now) {
+                return .answer(CacheAnswer(entry: stored, source: .staleAfterRecentError, now: now))
             }
+            refreshInBackground(stored)
             return .answer(CacheAnswer(entry: stored, source: .staleWhileRevalidate, now: now))
         case .mustRevalidate(_, let usableOnError):
             if usableOnError && isBackingOff(stored, now: now) {
@@ -95,12 +96,9 @@ public final class TagCacheService: Sendable {
             let source: CacheAnswer.Source =
                 fallback == nil ? .miss(collapsed: collapsed) : .revalidated(collapsed: collapsed)
             return CacheAnswer(entry: refreshed.entry, source: source, now: now)
-        case .failure(.fetch(let error)) where error.kind != .nameUnknown:
+        case .failure(.fetch(let error)) where error.kind != .nameUnknown && error.kind != .nameUnknownOrDenied:
             let policy = policyForRegistry(reference.registry)
-            if let fallback,
-                case .mustRevalidate(_, usableOnError: true) = Freshness(
-                    expiresAt: fallback.expiresAt, now: now, policy: policy)
-            {
+            if let fallback, Freshness.isUsableOnError(expiresAt: fallback.expiresAt, now: now, policy: policy) {
                 return CacheAnswer(entry: fallback, source: .staleIfError(error), now: now)
             }
             throw .fetch(error)

@@ -24,7 +24,9 @@ extension Configuration {
         let object = try reader.object(root)
 
         var configuration = Configuration()
-        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries", "v2_page_size", "aliases"])
+        try reader.rejectUnknownKeys(
+            object,
+            known: ["listen", "database", "cache", "registries", "credentials", "fetcher", "v2_page_size", "aliases"])
         if let listen = try reader.string(object, "listen") {
             _ = try ListenAddress.parse(listen, source: "\(source): \"listen\"")
             configuration.listen = listen
@@ -38,11 +40,18 @@ extension Configuration {
         if let cache = object["cache"] {
             configuration.cache = try decodeCache(cache, reader: reader.nested("cache"))
         }
+        if let name = try reader.string(object, "fetcher") {
+            configuration.defaultFetcher = try fetcherKind(name, reader: reader)
+        }
         if let registries = object["registries"] {
             let registriesReader = reader.nested("registries")
             for (key, value) in try registriesReader.object(registries) {
                 try validateRegistryKey(key, source: source)
-                configuration.registries[key] = try decodeRegistry(value, reader: registriesReader.nested(key))
+                var settings = try decodeRegistry(value, reader: registriesReader.nested(key))
+                if (value as? [String: Any])?["fetcher"] == nil {
+                    settings.fetcher = configuration.defaultFetcher
+                }
+                configuration.registries[key] = settings
             }
         }
         if let size = try reader.integer(object, "v2_page_size", range: 1...100_000) {
@@ -50,6 +59,9 @@ extension Configuration {
         }
         if let aliases = object["aliases"] {
             configuration.aliases = try decodeAliases(aliases, reader: reader.nested("aliases"))
+        }
+        if let credentials = object["credentials"] {
+            configuration.credentials = try decodeCredentials(credentials, reader: reader.nested("credentials"))
         }
         return configuration
     }
@@ -87,6 +99,29 @@ extension Configuration {
             && scalars.allSatisfy { isLowerAlphanumeric($0) || $0 == "-" || $0 == "_" }
     }
 
+    /// Decodes the `credentials` object. Error messages name keys only, never a value.
+    private static func decodeCredentials(
+        _ value: Any, reader: JSONObjectReader
+    ) throws(ConfigurationError) -> AuthEntries {
+        var entries: [String: AuthEntries.Entry] = [:]
+        for (key, value) in try reader.object(value) {
+            let entryReader = reader.nested(key)
+            let object = try entryReader.object(value)
+            try entryReader.rejectUnknownKeys(object, known: ["auth", "username", "password", "identitytoken"])
+            let entry = AuthEntries.Entry(
+                auth: try entryReader.string(object, "auth"), username: try entryReader.string(object, "username"),
+                password: try entryReader.string(object, "password"),
+                identitytoken: try entryReader.string(object, "identitytoken"))
+            guard entry.hasSecret else {
+                throw ConfigurationError(
+                    "\(reader.source): \"\(entryReader.path)\" has no auth, password or identitytoken; add one or "
+                        + "remove the entry")
+            }
+            entries[key] = entry
+        }
+        return AuthEntries(entries)
+    }
+
     private static func decodeCache(_ value: Any, reader: JSONObjectReader) throws(ConfigurationError) -> CachePolicy {
         let object = try reader.object(value)
         try reader.rejectUnknownKeys(object, known: ["ttl", "stale_while_revalidate", "stale_if_error"])
@@ -105,7 +140,7 @@ extension Configuration {
             object,
             known: [
                 "plain_http", "allow", "connect_timeout", "request_timeout", "page_size", "max_pages",
-                "max_page_bytes",
+                "max_page_bytes", "tls_verify", "ca_file", "client_cert", "client_key", "fetcher",
             ])
         var settings = RegistrySettings()
         if let plainHTTP = try reader.bool(object, "plain_http") { settings.plainHTTP = plainHTTP }
@@ -121,7 +156,35 @@ extension Configuration {
         if let bytes = try reader.integer(object, "max_page_bytes", range: 1024...(1 << 30)) {
             settings.maxPageBytes = bytes
         }
+        try decodeTransport(object, reader: reader, into: &settings)
         return settings
+    }
+
+    /// Decodes `tls_verify`, `ca_file`, `client_cert`, `client_key` and `fetcher`. Files must exist and be
+    /// readable now, so a typo fails at start rather than at the first fetch.
+    private static func decodeTransport(
+        _ object: [String: Any], reader: JSONObjectReader, into settings: inout RegistrySettings
+    ) throws(ConfigurationError) {
+        if let verify = try reader.bool(object, "tls_verify") { settings.tlsVerify = verify }
+        settings.caFile = try reader.readableFile(object, "ca_file")
+        settings.clientCertificateFile = try reader.readableFile(object, "client_cert")
+        settings.clientKeyFile = try reader.readableFile(object, "client_key")
+        if (settings.clientCertificateFile == nil) != (settings.clientKeyFile == nil) {
+            throw ConfigurationError(
+                "\(reader.source): \"\(reader.path)\" sets only one of client_cert and client_key; give both, the "
+                    + "PEM certificate and its private key")
+        }
+        if let name = try reader.string(object, "fetcher") {
+            settings.fetcher = try fetcherKind(name, reader: reader)
+        }
+    }
+
+    private static func fetcherKind(_ name: String, reader: JSONObjectReader) throws(ConfigurationError) -> FetcherKind {
+        guard let fetcher = FetcherKind(rawValue: name) else {
+            throw ConfigurationError(
+                "\(reader.source): \"\(reader.qualified("fetcher"))\" is \"\(name)\"; use \"oci\" or \"skopeo\"")
+        }
+        return fetcher
     }
 
     /// Checks that a `registries` key is a registry as references write it: `HOST` or `HOST:PORT`.
@@ -197,6 +260,20 @@ struct JSONObjectReader {
                     + "got \(value)")
         }
         return integer
+    }
+
+    /// Reads a path that must name a readable regular file.
+    func readableFile(_ object: [String: Any], _ key: String) throws(ConfigurationError) -> String? {
+        guard let path = try string(object, key) else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw ConfigurationError("\(source): \"\(qualified(key))\" is \(path), which does not exist or is a directory")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigurationError(
+                "\(source): \"\(qualified(key))\" is \(path), which tagcache cannot read; check its permissions")
+        }
+        return path
     }
 
     /// Reads a duration string such as `"10m"` into seconds.

@@ -23,11 +23,22 @@ public struct Configuration: Sendable, Equatable {
     /// registry as references write it (`HOST` or `HOST:PORT`).
     public var aliases: [String: String] = [:]
 
+    /// The fetcher of registries whose entry names none, and of registries without an entry.
+    public var defaultFetcher: FetcherKind = .oci
+
+    /// Credentials by registry or registry and namespace, written like the `auths` of an auth.json.
+    public var credentials = AuthEntries()
+
     public init() {}
 
     /// Returns the settings of `registry`: its entry, or the defaults.
     public func settings(for registry: String) -> RegistrySettings {
-        registries[registry] ?? RegistrySettings()
+        if let settings = registries[registry] {
+            return settings
+        }
+        var settings = RegistrySettings()
+        settings.fetcher = defaultFetcher
+        return settings
     }
 
     /// Marks `registry` as reached over plain HTTP and allowed under the access policy, as `--insecure-registry`

@@ -19,11 +19,15 @@ struct APIError: Error, Sendable {
             switch error.kind {
             case .nameUnknown:
                 return APIError(status: 404, code: "NAME_UNKNOWN", message: error.message)
+            case .nameUnknownOrDenied:
+                return APIError(status: 404, code: "NOT_FOUND_OR_DENIED", message: error.message)
+            case .unauthorized:
+                return APIError(status: 401, code: "UNAUTHORIZED", message: error.message)
             case .registryNotAllowed:
                 return APIError(status: 403, code: "REGISTRY_NOT_ALLOWED", message: error.message)
             case .timeout:
                 return APIError(status: 504, code: "UPSTREAM_TIMEOUT", message: error.message)
-            case .unauthorized, .denied, .unreachable, .invalidResponse, .limitExceeded:
+            case .denied, .unreachable, .invalidResponse, .limitExceeded:
                 return APIError(status: 502, code: "UPSTREAM_ERROR", message: error.message)
             }
         }

@@ -26,13 +26,15 @@ struct OCIError: Error, Sendable {
             return OCIError(status: status, code: "UNKNOWN", message: error.description, detail: name)
         case .fetch(let fetchError):
             switch fetchError.kind {
-            case .nameUnknown:
+            case .nameUnknown, .nameUnknownOrDenied:
                 return OCIError(status: status, code: "NAME_UNKNOWN", message: fetchError.message, detail: name)
+            case .unauthorized:
+                return OCIError(status: status, code: "UNAUTHORIZED", message: fetchError.message, detail: name)
             case .registryNotAllowed:
                 return OCIError(status: status, code: "DENIED", message: fetchError.message, detail: name)
             case .timeout:
                 return OCIError(status: status, code: "UNAVAILABLE", message: fetchError.message, detail: name)
-            case .unauthorized, .denied, .unreachable, .invalidResponse, .limitExceeded:
+            case .denied, .unreachable, .invalidResponse, .limitExceeded:
                 return OCIError(status: status, code: "UNKNOWN", message: fetchError.message, detail: name)
             }
         }

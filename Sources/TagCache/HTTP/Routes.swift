@@ -76,7 +76,7 @@ public struct Routes: HTTPHandler {
         guard let text = request.queryValue("reference"), !text.isEmpty else {
             return .response(APIError(
                 status: 400, code: "INVALID_PARAMETER",
-                message: "missing query parameter \"reference\"; ask for /v1/tags?reference=docker.io/library/debian"
+                message: "missing or empty query parameter \"reference\"; ask for /v1/tags?reference=docker.io/library/debian"
             ).response)
         }
         let reference: ImageReference

@@ -45,7 +45,7 @@ enum AccessPolicy {
         for address in addresses {
             let addressClass = classify(address)
             let location =
-                IPAddress(host) == nil ? "host \(host) resolves to \(address)" : "address \(address)"
+                IPAddress(host) == nil ? "host \(host) resolves to \(address), which" : "address \(address)"
             if addressClass.isAlwaysRejected {
                 throw FetchError(
                     .registryNotAllowed,

@@ -36,6 +36,10 @@ struct FetchTarget: Sendable {
         request.totalTimeout = settings.requestTimeout
         request.maxBodyBytes = maxBodyBytes
         request.pinnedAddresses = addresses
+        request.verifyTLS = settings.tlsVerify
+        request.caFile = settings.caFile
+        request.clientCertificateFile = settings.clientCertificateFile
+        request.clientKeyFile = settings.clientKeyFile
         request.headers.add(name: "Accept", value: "application/json")
         if let authorization {
             request.headers.add(name: "Authorization", value: authorization)

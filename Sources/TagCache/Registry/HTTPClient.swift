@@ -166,7 +166,10 @@ struct HTTPClient: Sendable {
         }
     }
 
-    private static let initialization: CURLcode = tc_curl_global_init_default()
+    private static let initialization: CURLcode = {
+        BrokenPipe.ignore()
+        return tc_curl_global_init_default()
+    }()
 
     private static func initializeLibrary() throws(TransportError) {
         guard initialization == CURLE_OK else {

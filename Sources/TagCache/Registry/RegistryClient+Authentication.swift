@@ -7,7 +7,9 @@ extension RegistryClient {
     /// Sends `GET /v2/` and obtains an authorization for `scope` when the registry returns a challenge.
     ///
     /// - Returns: The `Authorization` value, nil for anonymous access, and the challenges of the 401, if any.
-    func probe(_ target: FetchTarget, scope: String) async throws(FetchError) -> (String?, [Challenge]) {
+    func probe(
+        _ target: FetchTarget, scope: String, credential: RegistryCredential? = nil
+    ) async throws(FetchError) -> (String?, [Challenge]) {
         guard let url = target.baseURL.resolving("/v2/") else {
             preconditionFailure("/v2/ always resolves against a base URL")
         }
@@ -22,7 +24,9 @@ extension RegistryClient {
             return (nil, [])
         case 401:
             let challenges = try challenges(in: response, target: target)
-            return (try await authorize(target, scope: scope, challenges: challenges), challenges)
+            let authorization = try await authorize(
+                target, scope: scope, challenges: challenges, credential: credential)
+            return (authorization, challenges)
         default:
             throw FetchError(
                 .invalidResponse,
@@ -33,48 +37,78 @@ extension RegistryClient {
     }
 
     /// Obtains a new authorization after a `tags/list` request returned 401. The challenge of that response
-    /// is used, or the one from `/v2/` when the response carries none.
+    /// is used, or the one from `/v2/` when the response carries none. A Bearer challenge with
+    /// `error="insufficient_scope"` and a `scope` gets a token for that scope instead of `scope`.
     func reauthenticate(
-        _ target: FetchTarget, scope: String, response: ClientResponse, probeChallenges: [Challenge]?
+        _ target: FetchTarget, scope: String, response: ClientResponse, probeChallenges: [Challenge]?,
+        credential: RegistryCredential? = nil
     ) async throws(FetchError) -> String? {
         let pageChallenges = try challenges(in: response, target: target)
         if !pageChallenges.isEmpty {
-            return try await authorize(target, scope: scope, challenges: pageChallenges)
+            var requestedScope = scope
+            if let bearer = pageChallenges.first(where: { $0.hasScheme("Bearer") }),
+                bearer.parameter("error") == "insufficient_scope", let challengeScope = bearer.parameter("scope"),
+                !challengeScope.isEmpty
+            {
+                requestedScope = challengeScope
+            }
+            return try await authorize(
+                target, scope: requestedScope, challenges: pageChallenges, credential: credential)
         }
         if let probeChallenges, !probeChallenges.isEmpty {
-            return try await authorize(target, scope: scope, challenges: probeChallenges)
+            return try await authorize(target, scope: scope, challenges: probeChallenges, credential: credential)
         }
-        let (authorization, challenges) = try await probe(target, scope: scope)
+        let (authorization, challenges) = try await probe(target, scope: scope, credential: credential)
         guard !challenges.isEmpty else {
             throw FetchError(
                 .unauthorized,
                 "registry \(target.registry) returned 401 to tags/list of repository \(target.repository) "
-                    + "without an authentication challenge, while /v2/ permits anonymous access; the "
-                    + "repository may require credentials, which tagcache does not send")
+                    + "without an authentication challenge, while /v2/ permits anonymous access; "
+                    + Self.credentialAdvice(credential, registry: target.registry))
         }
         return authorization
     }
 
+    /// Returns what to do about rejected or missing credentials, naming where they came from.
+    static func credentialAdvice(_ credential: RegistryCredential?, registry: String) -> String {
+        if let credential {
+            return "check the credentials for \(registry) in \(credential.source)"
+        }
+        return "the repository may need credentials; give them with --creds or --authfile, or add an entry for "
+            + "\(registry) to an auth.json"
+    }
+
+    /// Returns whether `response` is a `401` whose Bearer challenge carries `error="insufficient_scope"`.
+    func isInsufficientScope(_ response: ClientResponse, target: FetchTarget) -> Bool {
+        guard response.status == 401, let challenges = try? challenges(in: response, target: target) else {
+            return false
+        }
+        return challenges.contains { $0.hasScheme("Bearer") && $0.parameter("error") == "insufficient_scope" }
+    }
+
     /// Picks a supported challenge and returns the `Authorization` value that satisfies it.
     private func authorize(
-        _ target: FetchTarget, scope: String, challenges: [Challenge]
+        _ target: FetchTarget, scope: String, challenges: [Challenge], credential: RegistryCredential?
     ) async throws(FetchError) -> String {
         if let bearer = challenges.first(where: { $0.hasScheme("Bearer") }) {
-            let token = try await fetchToken(target, scope: scope, challenge: bearer)
+            let token = try await fetchToken(target, scope: scope, challenge: bearer, credential: credential)
             return "Bearer \(token)"
         }
         if challenges.contains(where: { $0.hasScheme("Basic") }) {
-            throw FetchError(
-                .unauthorized,
-                "registry \(target.registry) requires credentials (HTTP Basic authentication) for repository "
-                    + "\(target.repository); tagcache fetches anonymously, so use a registry or repository "
-                    + "that permits anonymous pulls")
+            guard let credential else {
+                throw FetchError(
+                    .unauthorized,
+                    "registry \(target.registry) requires credentials (HTTP Basic authentication) for repository "
+                        + "\(target.repository); give them with --creds or --authfile, or add an entry for "
+                        + "\(target.registry) to an auth.json")
+            }
+            return credential.basicAuthorization
         }
         let schemes = challenges.map(\.scheme).joined(separator: ", ")
         throw FetchError(
             .unauthorized,
             "registry \(target.registry) requires authentication with \(schemes), which tagcache does not "
-                + "support; only anonymous Bearer tokens are supported")
+                + "support; only Bearer tokens and HTTP Basic are supported")
     }
 
     private func challenges(in response: ClientResponse, target: FetchTarget) throws(FetchError) -> [Challenge] {
@@ -92,48 +126,120 @@ extension RegistryClient {
         return challenges
     }
 
-    /// Requests an anonymous token for `scope` from the realm of `challenge` and caches it.
+    /// Requests a token for `scope` from the realm of `challenge` and caches it. With a password the request
+    /// carries HTTP Basic credentials and `account`. With an identity token it is the OAuth2 refresh-token
+    /// `POST`, falling back to `GET` with Basic credentials when the realm returns `404`, because some realms
+    /// support only `GET`.
     private func fetchToken(
-        _ target: FetchTarget, scope: String, challenge: Challenge
+        _ target: FetchTarget, scope: String, challenge: Challenge, credential: RegistryCredential?
     ) async throws(FetchError) -> String {
-        var url = try tokenURL(target, scope: scope, challenge: challenge)
+        let realmURL = try realmURL(of: challenge, target: target)
+        if let credential, case .identityToken(let refreshToken) = credential.secret {
+            let form = [
+                "grant_type=refresh_token", "refresh_token=\(Self.percentEncoded(refreshToken))",
+                "client_id=tagcache", "scope=\(Self.percentEncoded(scope))",
+            ] + (challenge.parameter("service").map { ["service=\(Self.percentEncoded($0))"] } ?? [])
+            let posted = try await requestToken(
+                TokenRequest(url: realmURL, form: form.joined(separator: "&"), credential: credential),
+                target: target, scope: scope)
+            if let token = posted {
+                return token
+            }
+        }
+
+        var url = realmURL
+        if let service = challenge.parameter("service") {
+            url = url.appendingQueryItem("service=\(Self.percentEncoded(service))")
+        }
+        url = url.appendingQueryItem("scope=\(Self.percentEncoded(scope))")
+        if let credential, !credential.username.isEmpty {
+            url = url.appendingQueryItem("account=\(Self.percentEncoded(credential.username))")
+        }
+        let token = try await requestToken(
+            TokenRequest(url: url, form: nil, credential: credential), target: target, scope: scope)
+        guard let token else {
+            throw FetchError(
+                .invalidResponse,
+                "token service \(url.scheme)://\(url.authority)\(url.path) of registry \(target.registry) "
+                    + "returned HTTP 404; report this to the registry's operator")
+        }
+        return token
+    }
+
+    /// One token request: a `GET` of `url`, or a form `POST` when `form` is set.
+    private struct TokenRequest {
+        var url: HTTPURL
+        var form: String?
+        var credential: RegistryCredential?
+    }
+
+    /// Sends a token request, following redirects, and stores the token. Returns nil when the realm answers
+    /// `404` to a form `POST`, so the caller can fall back to `GET`.
+    private func requestToken(
+        _ tokenRequest: TokenRequest, target: FetchTarget, scope: String
+    ) async throws(FetchError) -> String? {
+        let realm = tokenRequest.url
+        var url = realm
         var redirects = 0
         while true {
             let addresses = try await tokenServiceAddresses(of: url, target: target)
-            let request = target.request(
-                url, addresses: addresses, authorization: nil,
+            // Credentials go to the realm's origin only, never to where it redirects.
+            let sendsCredentials = tokenRequest.credential != nil && url.hasSameOrigin(as: realm)
+            var request = target.request(
+                url, addresses: addresses,
+                authorization: sendsCredentials && tokenRequest.form == nil
+                    ? tokenRequest.credential?.basicAuthorization : nil,
                 maxBodyBytes: min(Self.maxAuxiliaryBodyBytes, target.settings.maxPageBytes))
+            if let form = tokenRequest.form, sendsCredentials {
+                request.method = "POST"
+                request.body = Array(form.utf8)
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            }
             let response = try await send(request, for: target)
+            let realmText = "\(url.scheme)://\(url.authority)\(url.path)"
             log.debug(
                 "registry.token",
-                ["registry": target.registry, "realm": "\(url.scheme)://\(url.authority)\(url.path)",
+                ["registry": target.registry, "realm": realmText, "method": request.method,
                  "status": String(response.status)])
 
             switch response.status {
             case 200:
-                return try storeToken(from: response.body, target: target, scope: scope, url: url)
+                return try storeToken(
+                    from: response.body, target: target, scope: scope, credential: tokenRequest.credential, url: url)
             case 301, 302, 303, 307, 308:
                 redirects += 1
                 url = try redirectTarget(of: response, from: url, target: target, redirects: redirects)
+            case 404 where request.method == "POST":
+                return nil
             case 401, 403:
                 throw FetchError(
                     .unauthorized,
-                    "token service \(url.scheme)://\(url.authority)\(url.path) refused an anonymous token "
-                        + "for repository \(target.repository) on registry \(target.registry) (HTTP "
-                        + "\(response.status))\(registryMessageSuffix(response.body)); the repository may be "
-                        + "private and need credentials, which tagcache does not send")
+                    tokenRejection(response, realm: realmText, target: target, credential: tokenRequest.credential))
             default:
                 throw FetchError(
                     .invalidResponse,
-                    "token service \(url.scheme)://\(url.authority)\(url.path) of registry \(target.registry) "
-                        + "returned HTTP \(response.status)\(registryMessageSuffix(response.body)); retry later "
-                        + "or report this to the registry's operator")
+                    "token service \(realmText) of registry \(target.registry) returned HTTP \(response.status)"
+                        + "\(registryMessageSuffix(response.body)); retry later or report this to the registry's "
+                        + "operator")
             }
         }
     }
 
-    /// Builds the realm URL with `service` and `scope` added (the distribution token authentication specification).
-    private func tokenURL(_ target: FetchTarget, scope: String, challenge: Challenge) throws(FetchError) -> HTTPURL {
+    private func tokenRejection(
+        _ response: ClientResponse, realm: String, target: FetchTarget, credential: RegistryCredential?
+    ) -> String {
+        let detail = registryMessageSuffix(response.body)
+        guard let credential else {
+            return "token service \(realm) refused an anonymous token for repository \(target.repository) on "
+                + "registry \(target.registry) (HTTP \(response.status))\(detail); "
+                + Self.credentialAdvice(nil, registry: target.registry)
+        }
+        return "token service \(realm) of registry \(target.registry) rejected the credentials from "
+            + "\(credential.source) for repository \(target.repository) (HTTP \(response.status))\(detail); "
+            + Self.credentialAdvice(credential, registry: target.registry)
+    }
+
+    private func realmURL(of challenge: Challenge, target: FetchTarget) throws(FetchError) -> HTTPURL {
         guard let realm = challenge.parameter("realm"), let realmURL = HTTPURL(string: realm) else {
             throw FetchError(
                 .invalidResponse,
@@ -141,12 +247,7 @@ extension RegistryClient {
                     + "(\(challenge.parameter("realm") ?? "none")); report this to the registry's operator")
         }
         try checkTokenScheme(realmURL, target: target)
-
-        var url = realmURL
-        if let service = challenge.parameter("service") {
-            url = url.appendingQueryItem("service=\(Self.percentEncoded(service))")
-        }
-        return url.appendingQueryItem("scope=\(Self.percentEncoded(scope))")
+        return realmURL
     }
 
     private func redirectTarget(
@@ -206,7 +307,7 @@ extension RegistryClient {
     }
 
     private func storeToken(
-        from body: [UInt8], target: FetchTarget, scope: String, url: HTTPURL
+        from body: [UInt8], target: FetchTarget, scope: String, credential: RegistryCredential?, url: HTTPURL
     ) throws(FetchError) -> String {
         let decoded = try? JSONDecoder().decode(TokenBody.self, from: Data(body))
         guard let decoded, let token = [decoded.token, decoded.accessToken].compactMap({ $0 }).first(where: {
@@ -219,8 +320,16 @@ extension RegistryClient {
         }
         let now = Date()
         let expiresAt = TokenCache.expiry(expiresIn: decoded.expiresIn, issuedAt: decoded.issuedAt, now: now)
-        tokens.store(token, registry: target.registry, scope: scope, expiresAt: expiresAt, now: now)
+        tokens.store(
+            token, registry: target.registry, scope: Self.tokenCacheKey(scope: scope, credential: credential),
+            expiresAt: expiresAt, now: now)
         return token
+    }
+
+    /// Returns the token cache key of `scope`, so tokens obtained with different credentials never mix.
+    static func tokenCacheKey(scope: String, credential: RegistryCredential?) -> String {
+        guard let credential else { return scope }
+        return scope + " " + credential.fingerprint
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters, so `:` and `/` of a scope survive as data.

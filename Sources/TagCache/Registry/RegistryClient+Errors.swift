@@ -1,12 +1,48 @@
 import Foundation
 
 extension RegistryClient {
-    /// Sends `request` and turns a transport failure into a `FetchError` naming the registry and the URL.
+    /// Sends `request`, retrying as the registry's `RetryPolicy` allows, records rate-limit headers, and turns a
+    /// transport failure into a `FetchError` naming the registry and the URL. Returns the last response whatever
+    /// its status.
     func send(_ request: ClientRequest, for target: FetchTarget) async throws(FetchError) -> ClientResponse {
-        do {
-            return try await http.send(request)
-        } catch {
-            throw fetchError(error, request: request, target: target)
+        let policy = target.settings.retry
+        let started = Date()
+        var attempt = 1
+        while true {
+            let result: Result<ClientResponse, TransportError>
+            do {
+                result = .success(try await http.send(request))
+            } catch {
+                result = .failure(error)
+            }
+
+            let delay: Double?
+            switch result {
+            case .success(let response):
+                stats.recordHeaders(response.headers, registry: target.registry)
+                delay = policy.delay(after: response, attempt: attempt)
+            case .failure(let error):
+                delay = policy.delay(after: error, attempt: attempt)
+            }
+            guard let delay, attempt < policy.maxAttempts,
+                Date().timeIntervalSince(started) + delay <= policy.maxTotalTime, !Task.isCancelled
+            else {
+                return try result.mapError { fetchError($0, request: request, target: target) }.get()
+            }
+
+            let outcome = switch result {
+            case .success(let response): "HTTP \(response.status)"
+            case .failure(let error): error.message
+            }
+            log.info(
+                "registry.retry",
+                [
+                    "registry": target.registry, "url": "\(request.url.scheme)://\(request.url.authority)\(request.url.path)",
+                    "attempt": String(attempt), "delay_ms": String(Int(delay * 1000)), "error": outcome,
+                ])
+            stats.recordRetry(registry: target.registry)
+            try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+            attempt += 1
         }
     }
 
@@ -47,7 +83,8 @@ extension RegistryClient {
 
     /// Maps a `tags/list` response other than 200 to the `FetchError` its status means.
     func statusError(
-        _ response: ClientResponse, request: ClientRequest, target: FetchTarget, sentToken: Bool
+        _ response: ClientResponse, request: ClientRequest, target: FetchTarget, sentToken: Bool,
+        credential: RegistryCredential? = nil
     ) -> FetchError {
         let registry = target.registry
         let repository = target.repository
@@ -58,16 +95,27 @@ extension RegistryClient {
                 .nameUnknown,
                 "repository \(repository) not found on registry \(registry)\(detail); check the repository name")
         case 401:
-            let sent = sentToken ? "an anonymous token" : "no credentials"
+            let sent = switch (credential, sentToken) {
+            case (let credential?, _): "the credentials from \(credential.source)"
+            case (nil, true): "an anonymous token"
+            case (nil, false): "a request without credentials"
+            }
             return FetchError(
                 .unauthorized,
-                "registry \(registry) rejected \(sent) for repository \(repository) (HTTP 401)\(detail); the "
-                    + "repository may be private and need credentials, which tagcache does not send")
+                "registry \(registry) rejected \(sent) for repository \(repository) (HTTP 401)\(detail); "
+                    + Self.credentialAdvice(credential, registry: registry))
         case 403:
             return FetchError(
                 .denied,
                 "registry \(registry) denied access to repository \(repository) (HTTP 403)\(detail); check "
-                    + "that the registry permits anonymous pulls of it")
+                    + (credential.map { "that the account in \($0.source) may pull it" }
+                        ?? "that the registry permits anonymous pulls of it"))
+        case 429:
+            return FetchError(
+                .invalidResponse,
+                "registry \(registry) rate-limited \(request.method) \(request.url) (HTTP 429)\(detail), and "
+                    + "retries did not get through; wait before asking again, or use credentials with a higher "
+                    + "limit")
         default:
             return FetchError(
                 .invalidResponse,
@@ -76,7 +124,7 @@ extension RegistryClient {
         }
     }
 
-    /// Formats the errors of an OCI error body (`{"errors": [{"code": …, "message": …}]}`) as `: CODE message; …`,
+    /// Formats the errors of an OCI error body (`{"errors": [{"code": …, "message": …}]}`) as ` (registry error CODE: message; …)`,
     /// at most 300 characters, or the empty string when the body is not one. Other bodies are never quoted,
     /// because an HTML error page would flood the message.
     func registryMessageSuffix(_ body: [UInt8]) -> String {
@@ -91,12 +139,12 @@ extension RegistryClient {
         else { return "" }
 
         let parts = decoded.errors.map { entry in
-            [entry.code, entry.message].compactMap { $0 }.joined(separator: " ")
+            [entry.code, entry.message].compactMap { $0 }.joined(separator: ": ")
         }
         var text = parts.joined(separator: "; ")
         if text.count > 300 {
             text = String(text.prefix(297)) + "..."
         }
-        return ": " + text
+        return " (registry error \(text))"
     }
 }

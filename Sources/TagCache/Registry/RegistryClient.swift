@@ -1,22 +1,32 @@
 import Foundation
 
 /// The OCI Distribution client. Lists a repository's tags with `GET /v2/NAME/tags/list`, following `Link`
-/// pagination, after anonymous bearer-token authentication when the registry requires it.
+/// pagination, after Bearer-token or HTTP Basic authentication when the registry requires it.
 ///
-/// Tokens are cached per registry and scope until they expire, so most fetches skip the `/v2/` probe.
+/// Tokens are cached per registry, scope and credential until they expire, so most fetches skip the `/v2/`
+/// probe. Credentials go only to the registry and its token realm.
 public final class RegistryClient: TagFetcher {
     let settingsForRegistry: @Sendable (String) -> RegistrySettings
     let log: Log
     let http = HTTPClient()
     let tokens = TokenCache()
+    let credentials: CredentialResolver
+    /// Rate-limit headers and retry counts per registry, for a status page.
+    public let stats: RegistryStats
 
     /// Responses other than `tags/list` pages (the `/v2/` probe, token responses) are small. Their bodies are
     /// capped here or at the registry's `maxPageBytes`, whichever is lower.
     static let maxAuxiliaryBodyBytes = 1024 * 1024
 
     /// - Parameter settings: Returns the settings of a registry as written in references, such as `docker.io`.
-    public init(settings: @escaping @Sendable (String) -> RegistrySettings, log: Log) {
+    /// - Parameter credentials: Finds the credential for each repository; anonymous by default.
+    public init(
+        settings: @escaping @Sendable (String) -> RegistrySettings, credentials: CredentialResolver = .anonymous,
+        stats: RegistryStats = RegistryStats(), log: Log
+    ) {
         self.settingsForRegistry = settings
+        self.credentials = credentials
+        self.stats = stats
         self.log = log
     }
 
@@ -25,14 +35,16 @@ public final class RegistryClient: TagFetcher {
         precondition(settings.pageSize > 0 && settings.maxPages > 0, "page settings must be positive")
         let target = try await FetchTarget.make(for: reference, settings: settings)
         let scope = "repository:\(reference.path):pull"
+        let credential = try credential(for: reference)
+        let cacheKey = Self.tokenCacheKey(scope: scope, credential: credential)
 
         // A cached token skips the /v2/ probe. When it no longer works, the first 401 re-authenticates once.
         var authorization: String?
         var probeChallenges: [Challenge]?
-        if let token = tokens.token(registry: target.registry, scope: scope, now: Date()) {
+        if let token = tokens.token(registry: target.registry, scope: cacheKey, now: Date()) {
             authorization = "Bearer \(token)"
         } else {
-            (authorization, probeChallenges) = try await probe(target, scope: scope)
+            (authorization, probeChallenges) = try await probe(target, scope: scope, credential: credential)
         }
 
         let firstPage = target.baseURL.resolving("/v2/\(reference.path)/tags/list?n=\(settings.pageSize)")
@@ -53,13 +65,25 @@ public final class RegistryClient: TagFetcher {
 
             if response.status == 401 && !hasReauthenticated {
                 hasReauthenticated = true
-                tokens.remove(registry: target.registry, scope: scope)
+                tokens.remove(registry: target.registry, scope: cacheKey)
                 authorization = try await reauthenticate(
-                    target, scope: scope, response: response, probeChallenges: probeChallenges)
+                    target, scope: scope, response: response, probeChallenges: probeChallenges,
+                    credential: credential)
                 continue
             }
             guard response.status == 200 else {
-                throw statusError(response, request: request, target: target, sentToken: authorization != nil)
+                // Docker Hub returns this to a valid token for a missing or a private repository alike.
+                if authorization?.hasPrefix("Bearer ") == true && isInsufficientScope(response, target: target) {
+                    throw FetchError(
+                        .nameUnknownOrDenied,
+                        "registry \(target.registry) issued a token but denied access to repository "
+                            + "\(target.repository) (HTTP 401 insufficient_scope): the repository does not exist "
+                            + "or is private; check its name, then "
+                            + Self.credentialAdvice(credential, registry: target.registry))
+                }
+                throw statusError(
+                    response, request: request, target: target, sentToken: authorization != nil,
+                    credential: credential)
             }
 
             pages += 1
@@ -86,6 +110,15 @@ public final class RegistryClient: TagFetcher {
 
         let sorted = tags.sorted { $0.lexicographicallyPrecedes($1) }
         return FetchedTags(tags: sorted.map { String(decoding: $0, as: UTF8.self) }, pages: pages)
+    }
+
+    private func credential(for reference: ImageReference) throws(FetchError) -> RegistryCredential? {
+        do {
+            return try credentials.credential(for: reference)
+        } catch {
+            throw FetchError(
+                .unauthorized, "cannot read the credentials for registry \(reference.registry): \(error.message)")
+        }
     }
 
     /// The body of a `tags/list` response. `tags` is null for a repository without tags on some registries.

@@ -7,6 +7,22 @@ public struct RegistrySettings: Sendable, Equatable {
     /// unspecified and metadata addresses stay rejected.
     public var allow: Bool = false
 
+    /// Verify the registry's TLS certificate and host name.
+    public var tlsVerify: Bool = true
+
+    /// PEM file of certificate authorities trusted for this registry instead of the system store.
+    public var caFile: String?
+
+    /// PEM client certificate and its private key, presented for mutual TLS.
+    public var clientCertificateFile: String?
+    public var clientKeyFile: String?
+
+    /// The fetcher that lists this registry's tags.
+    public var fetcher: FetcherKind = .oci
+
+    /// The rules for repeating failed requests.
+    public var retry = RetryPolicy()
+
     /// Seconds to establish a connection.
     public var connectTimeout: Double = 10
 
@@ -23,4 +39,10 @@ public struct RegistrySettings: Sendable, Equatable {
     public var maxPageBytes: Int = 32 * 1024 * 1024
 
     public init() {}
+}
+
+/// A way of listing tags: tagcache's own OCI Distribution client, or the `skopeo` command.
+public enum FetcherKind: String, Sendable, Equatable, CaseIterable {
+    case oci
+    case skopeo
 }

@@ -27,7 +27,11 @@ public struct FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         /// The registry reports that the repository does not exist (`404 NAME_UNKNOWN`).
         case nameUnknown
-        /// The registry rejected the credentials, or requires credentials tagcache does not have.
+        /// The registry issued a token and then answered `401 insufficient_scope`, which is how Docker Hub
+        /// answers for a repository that does not exist and for a private one alike.
+        case nameUnknownOrDenied
+        /// The registry rejected the credentials, or requires credentials tagcache does not have, or the
+        /// credentials could not be read.
         case unauthorized
         /// The registry refused access (`403`).
         case denied

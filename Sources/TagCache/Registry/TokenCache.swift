@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Anonymous bearer tokens by registry and scope, kept until they expire.
+/// Bearer tokens by registry and cache key (the scope, plus a credential fingerprint), kept until they expire.
 final class TokenCache: Sendable {
     /// Lifetime assumed when the token service states none or a shorter one. The distribution token
     /// specification sets 60 seconds as both the default and the minimum.

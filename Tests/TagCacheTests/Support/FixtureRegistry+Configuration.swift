@@ -4,12 +4,33 @@ extension FixtureRegistry {
         var pageSize: PageSize = .requested
         var link = LinkStyle()
         var authentication: Authentication = .anonymous
+        /// Credentials the token realm requires in bearer mode. Nil issues tokens to anyone.
+        var tokenCredentials: TokenCredentials?
+        /// Scope a token must carry for `tags/list` of a repository, in place of its pull scope. A token with
+        /// another scope gets `401` with `error="insufficient_scope"` naming this scope.
+        var requiredScopes: [String: String] = [:]
+        /// Issues tokens for any scope and answers `tags/list` of an unknown repository with `401
+        /// insufficient_scope`, as Docker Hub does for a missing or private repository.
+        var hidesUnknownRepositories = false
+        /// Header fields added to every response, such as Docker Hub's `ratelimit-remaining`.
+        var extraHeaders: [(name: String, value: String)] = []
 
         init(pageSize: PageSize = .requested, link: LinkStyle = LinkStyle(), authentication: Authentication = .anonymous) {
             self.pageSize = pageSize
             self.link = link
             self.authentication = authentication
         }
+    }
+
+    /// What the token realm accepts: `GET` with HTTP Basic `user:password` and `account=user`, or, when
+    /// `refreshToken` is set, the OAuth2 `POST` (whose form body the server drops, so it is not checked) or
+    /// `GET` with Basic `user:refreshToken`.
+    struct TokenCredentials: Sendable {
+        var user: String
+        var password: String
+        var refreshToken: String?
+        /// Answers a `POST` with `404`, as realms without OAuth2 support do.
+        var rejectsPost = false
     }
 
     /// How many tags one `tags/list` page contains.

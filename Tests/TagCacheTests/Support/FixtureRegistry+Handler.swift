@@ -10,14 +10,21 @@ extension FixtureRegistry {
 
         func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
             let kind = Self.kind(of: request.path)
-            let (response, fault) = storage.state.withLock { state in
+            let (response, fault, extraHeaders) = storage.state.withLock { state in
                 state.requests.append(
                     RecordedRequest(
                         method: request.method, path: request.path, query: request.query,
                         authorization: request.header("Authorization"), kind: kind))
                 let fault = state.takeFault(for: kind)
-                return (state.response(to: request, kind: kind), fault)
+                return (state.response(to: request, kind: kind), fault, state.configuration.extraHeaders)
             }
+            let result = respond(to: request, response: response, fault: fault)
+            guard !extraHeaders.isEmpty, case .response(var plain) = result else { return result }
+            plain.headers += extraHeaders
+            return .response(plain)
+        }
+
+        private func respond(to request: HTTPRequest, response: HTTPResponse, fault: Fault?) -> HTTPHandlerResult {
 
             switch fault {
             case nil:
@@ -60,7 +67,7 @@ extension FixtureRegistry.State {
     /// Returns the normal response to `request`: the probe, a tags page or a token, after the authentication
     /// check of the configuration.
     mutating func response(to request: HTTPRequest, kind: FixtureRegistry.RequestKind) -> HTTPResponse {
-        guard request.method == "GET" else {
+        guard request.method == "GET" || (request.method == "POST" && kind == .token) else {
             return Self.errorResponse(405, code: "UNSUPPORTED", message: "method \(request.method) is not supported")
         }
 
