@@ -14,7 +14,15 @@ final class ScriptedFetcher: TagFetcher {
     }
 
     private let state = Mutex(State())
-    let gate = Gate()
+    private let currentGate = Mutex(Gate())
+
+    /// The gate calls wait on; `hold()` replaces it with a closed one.
+    var gate: Gate { currentGate.withLock { $0 } }
+
+    /// Makes later calls wait until `gate.open()`.
+    func hold() {
+        currentGate.withLock { $0 = Gate() }
+    }
 
     init(tags: [String] = [], holding: Bool = false) {
         state.withLock { $0.tags = tags }

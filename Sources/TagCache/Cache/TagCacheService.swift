@@ -41,9 +41,15 @@ public final class TagCacheService: Sendable {
 
     /// Looks `reference` up in the store alone and never blocks on the network.
     ///
-    /// - Parameter serveStale: Answer an entry inside stale-while-revalidate at once and refresh it in the
-    ///   background. A short-lived process passes false, because it would exit before the refresh ends.
-    public func lookup(_ reference: ImageReference, serveStale: Bool = true) throws(CacheError) -> Lookup {
+    /// - Parameters:
+    ///   - directives: The request's `Cache-Control` directives.
+    ///   - serveStale: Answer an entry inside stale-while-revalidate at once and refresh it in the background. A
+    ///     short-lived process passes false, because it would exit before the refresh ends.
+    /// - Throws: `CacheError.notCached` for `only-if-cached` when nothing is stored, `CacheError.store` when the
+    ///   database fails.
+    public func lookup(
+        _ reference: ImageReference, directives: RequestDirectives = RequestDirectives(), serveStale: Bool = true
+    ) throws(CacheError) -> Lookup {
         let now = clock()
         let stored: StoredEntry?
         do {
@@ -51,29 +57,46 @@ public final class TagCacheService: Sendable {
         } catch {
             throw .store(error)
         }
-        guard let stored else { return .needsFetch(stored: nil) }
-
         let policy = policyForRegistry(reference.registry)
+        guard let stored else {
+            if directives.onlyIfCached { throw .notCached(reference) }
+            return .needsFetch(stored: nil)
+        }
+        if directives.onlyIfCached {
+            return .answer(CacheAnswer(entry: stored, source: .onlyIfCached, now: now, policy: policy))
+        }
+        if directives.requiresRevalidation(age: now.timeIntervalSince(stored.fetchedAt)) {
+            return .needsFetch(stored: stored)
+        }
+
         switch Freshness(expiresAt: stored.expiresAt, now: now, policy: policy) {
         case .fresh:
-            return .answer(CacheAnswer(entry: stored, source: .fresh, now: now))
+            return .answer(CacheAnswer(entry: stored, source: .fresh, now: now, policy: policy))
         case .staleWhileRevalidate:
             guard serveStale else { return .needsFetch(stored: stored) }
             if !isBackingOff(stored, now: now) {
                 refreshInBackground(stored)
             }
-            return .answer(CacheAnswer(entry: stored, source: .staleWhileRevalidate, now: now))
-        case .mustRevalidate(_, let usableOnError):
+            return .answer(CacheAnswer(entry: stored, source: .staleWhileRevalidate, now: now, policy: policy))
+        case .mustRevalidate(let age, let usableOnError):
+            if serveStale, let maxStale = directives.maxStale, age <= Double(maxStale) {
+                if !isBackingOff(stored, now: now) {
+                    refreshInBackground(stored)
+                }
+                return .answer(CacheAnswer(entry: stored, source: .maxStale, now: now, policy: policy))
+            }
             if usableOnError && isBackingOff(stored, now: now) {
-                return .answer(CacheAnswer(entry: stored, source: .staleAfterRecentError, now: now))
+                return .answer(CacheAnswer(entry: stored, source: .staleAfterRecentError, now: now, policy: policy))
             }
             return .needsFetch(stored: stored)
         }
     }
 
     /// Returns the tag list of `reference`, fetching it when the store has no usable entry.
-    public func tags(for reference: ImageReference) async throws(CacheError) -> CacheAnswer {
-        switch try lookup(reference) {
+    public func tags(
+        for reference: ImageReference, directives: RequestDirectives = RequestDirectives()
+    ) async throws(CacheError) -> CacheAnswer {
+        switch try lookup(reference, directives: directives) {
         case .answer(let answer):
             return answer
         case .needsFetch(let stored):
@@ -82,31 +105,42 @@ public final class TagCacheService: Sendable {
     }
 
     /// Completes a lookup that returned `.needsFetch`: fetches, sharing any fetch in flight for the repository,
-    /// and falls back on `fallback` inside stale-if-error when the fetch fails.
+    /// and falls back on `fallback` when the fetch fails and `fallback` is fresh or inside stale-if-error.
     public func fetch(_ reference: ImageReference, fallback: StoredEntry?) async throws(CacheError) -> CacheAnswer {
+        // A usable fallback at this point means the request's directives, not the entry's age, asked for a fetch.
+        let requested = fallback.map { $0.expiresAt > clock() } ?? false
         let (result, coalesced) = await flights.run(reference.name) {
             await self.refresh(reference, replacing: fallback)
         }
         let now = clock()
+        let policy = policyForRegistry(reference.registry)
 
         switch result {
         case .success(let refreshed):
             let collapsed = coalesced || !refreshed.fetched
-            let source: CacheAnswer.Source =
-                fallback == nil ? .miss(collapsed: collapsed) : .revalidated(collapsed: collapsed)
-            return CacheAnswer(entry: refreshed.entry, source: source, now: now)
+            let source: CacheAnswer.Source
+            if fallback == nil {
+                source = .miss(collapsed: collapsed)
+            } else if requested {
+                source = .revalidatedOnRequest(collapsed: collapsed)
+            } else {
+                source = .revalidated(collapsed: collapsed)
+            }
+            return CacheAnswer(entry: refreshed.entry, source: source, now: now, policy: policy)
         case .failure(.fetch(let error)) where error.kind != .nameUnknown:
-            let policy = policyForRegistry(reference.registry)
-            if let fallback,
-                case .mustRevalidate(_, usableOnError: true) = Freshness(
-                    expiresAt: fallback.expiresAt, now: now, policy: policy)
-            {
-                return CacheAnswer(entry: fallback, source: .staleIfError(error), now: now)
+            if let fallback, isUsableOnError(fallback, now: now, policy: policy) {
+                return CacheAnswer(entry: fallback, source: .staleIfError(error), now: now, policy: policy)
             }
             throw .fetch(error)
         case .failure(let error):
             throw error
         }
+    }
+
+    /// Whether `entry` may be answered in place of a failed fetch: it is fresh or expired less than stale-if-error
+    /// ago.
+    private func isUsableOnError(_ entry: StoredEntry, now: Date, policy: CachePolicy) -> Bool {
+        entry.expiresAt.timeIntervalSince(now) > -Double(policy.staleIfError)
     }
 
     /// Fetches `reference` now, sharing a fetch already in flight, whatever the stored entry's age.

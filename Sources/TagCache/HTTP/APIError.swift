@@ -15,6 +15,8 @@ struct APIError: Error, Sendable {
         switch error {
         case .store(let error):
             return APIError(status: 500, code: "INTERNAL_ERROR", message: "cache database error: \(error.description)")
+        case .notCached:
+            return APIError(status: 504, code: "NOT_CACHED", message: error.description)
         case .fetch(let error):
             switch error.kind {
             case .nameUnknown:

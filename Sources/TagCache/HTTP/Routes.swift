@@ -53,21 +53,23 @@ public struct Routes: HTTPHandler {
             return .response(APIError(status: 400, code: "INVALID_REFERENCE", message: error.message).response)
         }
 
+        let directives = RequestDirectives(cacheControl: request.header("Cache-Control"))
+        let ifNoneMatch = request.header("If-None-Match")
         let lookup: TagCacheService.Lookup
         do {
-            lookup = try cache.lookup(reference)
+            lookup = try cache.lookup(reference, directives: directives)
         } catch {
             return .response(APIError.from(error).response)
         }
 
         switch lookup {
         case .answer(let answer):
-            return .response(TagsResponse.render(answer))
+            return .response(TagsResponse.render(answer, ifNoneMatch: ifNoneMatch))
         case .needsFetch(let stored):
             return .deferred { [cache] in
                 do throws(CacheError) {
                     let answer = try await cache.fetch(reference, fallback: stored)
-                    return TagsResponse.render(answer)
+                    return TagsResponse.render(answer, ifNoneMatch: ifNoneMatch)
                 } catch {
                     return APIError.from(error).response
                 }
