@@ -66,10 +66,15 @@ public enum CacheError: Error, Sendable, CustomStringConvertible {
     case store(StoreError)
     /// The request contained `only-if-cached` and nothing is stored for the reference.
     case notCached(ImageReference)
+    /// A recent fetch of a reference without a stored list failed with this error, which is returned without a
+    /// new attempt for `retryAfter` more seconds. A `nameUnknown` error here is a negative cache entry.
+    case recentFailure(FetchError, retryAfter: Int)
 
     public var description: String {
         switch self {
         case .fetch(let error): error.message
+        case .recentFailure(let error, let retryAfter):
+            "\(error.message) (this failure is cached; tagcache asks the registry again in \(retryAfter) s)"
         case .notCached(let reference):
             "no tag list of \(reference.name) is stored, and only-if-cached forbids fetching it; "
                 + "ask again without only-if-cached"

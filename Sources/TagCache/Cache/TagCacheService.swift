@@ -7,6 +7,8 @@ public final class TagCacheService: Sendable {
     let fetcher: any TagFetcher
     let policyForRegistry: @Sendable (String) -> CachePolicy
     let clock: @Sendable () -> Date
+    /// Draws backoff jitter in `0..<1`.
+    let jitter: @Sendable () -> Double
     let log: Log
     private let flights = SingleFlight<Result<Refreshed, CacheError>>()
 
@@ -20,14 +22,17 @@ public final class TagCacheService: Sendable {
     /// - Parameters:
     ///   - policy: Returns the freshness windows of a registry as references write it.
     ///   - clock: The current time; tests inject their own.
+    ///   - jitter: Draws the backoff jitter, a number in `0..<1`; tests inject fixed values.
     public init(
         store: any TagStore, fetcher: any TagFetcher, policy: @escaping @Sendable (String) -> CachePolicy,
-        clock: @escaping @Sendable () -> Date = Date.init, log: Log
+        clock: @escaping @Sendable () -> Date = Date.init,
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, log: Log
     ) {
         self.store = store
         self.fetcher = fetcher
         self.policyForRegistry = policy
         self.clock = clock
+        self.jitter = jitter
         self.log = log
     }
 
@@ -45,8 +50,9 @@ public final class TagCacheService: Sendable {
     ///   - directives: The request's `Cache-Control` directives.
     ///   - serveStale: Answer an entry inside stale-while-revalidate at once and refresh it in the background. A
     ///     short-lived process passes false, because it would exit before the refresh ends.
-    /// - Throws: `CacheError.notCached` for `only-if-cached` when nothing is stored, `CacheError.store` when the
-    ///   database fails.
+    /// - Throws: `CacheError.recentFailure` when nothing is stored and a fetch failed recently (a negative entry
+    ///   among them), `CacheError.notCached` for `only-if-cached` when nothing is stored, `CacheError.store` when
+    ///   the database fails.
     public func lookup(
         _ reference: ImageReference, directives: RequestDirectives = RequestDirectives(), serveStale: Bool = true
     ) throws(CacheError) -> Lookup {
@@ -59,6 +65,7 @@ public final class TagCacheService: Sendable {
         }
         let policy = policyForRegistry(reference.registry)
         guard let stored else {
+            try throwRecentFailure(of: reference, now: now)
             if directives.onlyIfCached { throw .notCached(reference) }
             return .needsFetch(stored: nil)
         }
@@ -154,6 +161,20 @@ public final class TagCacheService: Sendable {
         await flights.waitForAll()
     }
 
+    /// Throws the failure recorded for `reference`, which has no stored entry, until its retry time.
+    private func throwRecentFailure(of reference: ImageReference, now: Date) throws(CacheError) {
+        let failure: FailedLookup?
+        do {
+            failure = try store.failedLookup(for: reference)
+        } catch {
+            throw .store(error)
+        }
+        guard let failure, failure.retryAt > now else { return }
+        let kind = FetchError.Kind(rawValue: failure.kind) ?? .invalidResponse
+        let retryAfter = Int(failure.retryAt.timeIntervalSince(now).rounded(.up))
+        throw .recentFailure(FetchError(kind, failure.message), retryAfter: retryAfter)
+    }
+
     private func isBackingOff(_ entry: StoredEntry, now: Date) -> Bool {
         guard let next = entry.nextAttemptAt else { return false }
         return next > now
@@ -171,16 +192,14 @@ public final class TagCacheService: Sendable {
     private func refresh(
         _ reference: ImageReference, replacing seen: StoredEntry?, always: Bool = false
     ) async -> Result<Refreshed, CacheError> {
-        if !always {
-            do {
-                if let current = try store.entry(for: reference),
-                    seen == nil || current.fetchedAt > seen!.fetchedAt
-                {
-                    return .success(Refreshed(entry: current, fetched: false))
-                }
-            } catch {
-                return .failure(.store(error))
-            }
+        let current: StoredEntry?
+        do {
+            current = try store.entry(for: reference)
+        } catch {
+            return .failure(.store(error))
+        }
+        if !always, let current, seen == nil || current.fetchedAt > seen!.fetchedAt {
+            return .success(Refreshed(entry: current, fetched: false))
         }
 
         let started = ContinuousClock.now
@@ -188,7 +207,7 @@ public final class TagCacheService: Sendable {
         do {
             fetched = try await fetcher.listTags(of: reference)
         } catch {
-            recordFailure(error, for: reference)
+            recordFailure(error, for: reference, stored: current)
             return .failure(.fetch(error))
         }
 
@@ -210,19 +229,44 @@ public final class TagCacheService: Sendable {
         }
     }
 
-    private func recordFailure(_ error: FetchError, for reference: ImageReference) {
+    /// Records a failed fetch so that reads within the backoff or negative TTL do not contact the registry.
+    ///
+    /// A repository the registry reports unknown loses its stored entry and becomes a negative entry for
+    /// `negativeTTL`. Any other failure backs off exponentially, on the stored entry when there is one, and as
+    /// a failed lookup otherwise. A rejection by the access policy contacted no registry and is not recorded.
+    private func recordFailure(_ error: FetchError, for reference: ImageReference, stored: StoredEntry?) {
         let now = clock()
         let policy = policyForRegistry(reference.registry)
-        // NOTE: the delay between attempts is fixed at the TTL, at most 30 s, without backoff. It keeps stale
-        // reads from sending a registry request each while a registry is down.
-        let delay = Double(max(1, min(policy.ttl, 30)))
         log.warning(
             "upstream.error",
             ["registry": reference.registry, "repository": reference.path, "kind": error.kind.rawValue,
              "error": error.message])
-        do {
-            try store.recordFailure(
-                for: reference, message: error.message, at: now, nextAttemptAt: now.addingTimeInterval(delay))
+
+        do throws(StoreError) {
+            switch error.kind {
+            case .registryNotAllowed:
+                return
+            case .nameUnknown:
+                let failure = FailedLookup(
+                    reference: reference, kind: error.kind.rawValue, message: error.message, failedAt: now,
+                    failureCount: 1, retryAt: now.addingTimeInterval(Double(policy.negativeTTL)))
+                try store.recordFailedLookup(failure, removingEntry: true)
+            default:
+                let backoff = Backoff(policy: policy)
+                if let stored {
+                    let failures = stored.failureCount + 1
+                    let delay = backoff.delay(afterFailures: failures, jitter: jitter())
+                    try store.recordFailure(
+                        for: reference, message: error.message, at: now, nextAttemptAt: now.addingTimeInterval(delay))
+                } else {
+                    let failures = (try store.failedLookup(for: reference)?.failureCount ?? 0) + 1
+                    let delay = backoff.delay(afterFailures: failures, jitter: jitter())
+                    let failure = FailedLookup(
+                        reference: reference, kind: error.kind.rawValue, message: error.message, failedAt: now,
+                        failureCount: failures, retryAt: now.addingTimeInterval(delay))
+                    try store.recordFailedLookup(failure, removingEntry: false)
+                }
+            }
         } catch {
             log.error("store.write_failed", ["reference": reference.name, "error": error.description])
         }

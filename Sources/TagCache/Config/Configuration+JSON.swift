@@ -50,11 +50,12 @@ extension Configuration {
 
     private static func decodeCache(_ value: Any, reader: JSONObjectReader) throws(ConfigurationError) -> CachePolicy {
         let object = try reader.object(value)
-        try reader.rejectUnknownKeys(object, known: ["ttl", "stale_while_revalidate", "stale_if_error"])
+        try reader.rejectUnknownKeys(object, known: ["ttl", "stale_while_revalidate", "stale_if_error", "negative_ttl"])
         var policy = CachePolicy()
         if let ttl = try reader.duration(object, "ttl") { policy.ttl = ttl }
         if let window = try reader.duration(object, "stale_while_revalidate") { policy.staleWhileRevalidate = window }
         if let window = try reader.duration(object, "stale_if_error") { policy.staleIfError = window }
+        if let ttl = try reader.duration(object, "negative_ttl") { policy.negativeTTL = ttl }
         return policy
     }
 

@@ -18,13 +18,23 @@ public protocol TagStore: Sendable {
         _ tags: [String], for reference: ImageReference, fetchedAt: Date, expiresAt: Date
     ) throws(StoreError) -> StoredEntry
 
-    /// Records a failed refresh without touching the stored tags or their times. Does nothing when no entry of
-    /// `reference` is stored.
+    /// Records a failed refresh and adds one to `failureCount`, without touching the stored tags or their times.
+    /// Does nothing when no entry of `reference` is stored.
     func recordFailure(
         for reference: ImageReference, message: String, at time: Date, nextAttemptAt: Date?
     ) throws(StoreError)
 
-    /// Deletes the entry of `reference` and its tag history. Returns whether an entry existed.
+    /// Returns the failed fetch recorded for `reference` while it has no stored entry, or nil.
+    func failedLookup(for reference: ImageReference) throws(StoreError) -> FailedLookup?
+
+    /// Records or replaces the failed fetch of `failure.reference`.
+    ///
+    /// - Parameter removingEntry: Also delete the stored entry and its tag history, in the same transaction, as a
+    ///   repository the registry reports unknown needs.
+    func recordFailedLookup(_ failure: FailedLookup, removingEntry: Bool) throws(StoreError)
+
+    /// Deletes the entry of `reference`, its tag history and any failed fetch recorded for it. Returns whether an
+    /// entry existed.
     @discardableResult
     func removeEntry(for reference: ImageReference) throws(StoreError) -> Bool
 
@@ -45,10 +55,13 @@ public struct StoredEntry: Sendable, Equatable {
     public var lastError: String?
     public var lastErrorAt: Date?
     public var nextAttemptAt: Date?
+    /// Consecutive failed refreshes since the last successful fetch.
+    public var failureCount: Int
 
     public init(
         reference: ImageReference, tags: [String], tagCount: Int, fetchedAt: Date, expiresAt: Date,
-        changedAt: Date, lastError: String? = nil, lastErrorAt: Date? = nil, nextAttemptAt: Date? = nil
+        changedAt: Date, lastError: String? = nil, lastErrorAt: Date? = nil, nextAttemptAt: Date? = nil,
+        failureCount: Int = 0
     ) {
         self.reference = reference
         self.tags = tags
@@ -59,6 +72,7 @@ public struct StoredEntry: Sendable, Equatable {
         self.lastError = lastError
         self.lastErrorAt = lastErrorAt
         self.nextAttemptAt = nextAttemptAt
+        self.failureCount = failureCount
     }
 }
 
