@@ -9,6 +9,7 @@ struct Components {
         store = try SQLiteTagStore(path: configuration.databasePath)
         let fetcher = RegistryClient(settings: { configuration.settings(for: $0) }, log: log)
         cache = TagCacheService(
-            store: store, fetcher: fetcher, policy: { _ in configuration.cache }, log: log)
+            store: store, fetcher: fetcher, policy: { configuration.cachePolicy(for: $0) },
+            maintenance: configuration.maintenance, log: log)
     }
 }

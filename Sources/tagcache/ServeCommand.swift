@@ -54,13 +54,34 @@ enum ServeCommand {
                 "database": configuration.databasePath, "threads": String(threads),
             ])
 
+        let maintenance = startMaintenance(components.cache)
+
         let signal = waitForTermination()
         log.info("stopping", ["signal": signal])
         server.stop(gracePeriod: 10)
+        maintenance.cancel()
         waitForRefreshes(components.cache, timeout: 10)
+        components.cache.flushReads()
         components.store.close()
         log.info("stop")
         return 0
+    }
+
+    /// Starts the cache's background work: every second it writes collected reads and starts refresh-ahead, and
+    /// every minute it evicts. Cancel the task to stop it.
+    private static func startMaintenance(_ cache: TagCacheService) -> Task<Void, Never> {
+        Task.detached {
+            var tick = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { return }
+                cache.refreshAhead()
+                tick += 1
+                if tick % 60 == 0 {
+                    cache.evict()
+                }
+            }
+        }
     }
 
     /// Blocks until SIGTERM or SIGINT arrives and returns its name.

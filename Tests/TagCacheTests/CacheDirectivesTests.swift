@@ -8,6 +8,8 @@ final class CacheDirectivesTests: XCTestCase {
     private let reference = ImageReference(registry: "registry.example.com", path: "team/app")
     private let policy = CachePolicy(ttl: 60, staleWhileRevalidate: 120, staleIfError: 600)
     private let clock = ManualClock()
+    /// Refresh-ahead off, so that reads near expiry start no refresh these tests do not expect.
+    private static let withoutRefreshAhead = CacheMaintenance(refreshAhead: 0, inactive: 86_400, maxEntries: nil)
 
     private func makeService(fetcher: ScriptedFetcher) throws -> TagCacheService {
         let directory = try StoreTestDirectory.make(for: self)
@@ -16,7 +18,7 @@ final class CacheDirectivesTests: XCTestCase {
         let clock = self.clock
         return TagCacheService(
             store: store, fetcher: fetcher, policy: { _ in policy }, clock: { clock.now },
-            log: Log(minimumLevel: .error))
+            maintenance: Self.withoutRefreshAhead, log: Log(minimumLevel: .error))
     }
 
     private func startServer(_ service: TagCacheService) throws -> HTTPServer {

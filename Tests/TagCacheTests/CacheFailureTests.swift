@@ -12,6 +12,8 @@ final class CacheFailureTests: XCTestCase {
         return policy
     }()
     private let clock = ManualClock()
+    /// Refresh-ahead off, so that reads near expiry start no refresh these tests do not expect.
+    private static let withoutRefreshAhead = CacheMaintenance(refreshAhead: 0, inactive: 86_400, maxEntries: nil)
     private var store: SQLiteTagStore!
 
     private func makeService(fetcher: ScriptedFetcher, jitter: Double = 0) throws -> TagCacheService {
@@ -21,7 +23,7 @@ final class CacheFailureTests: XCTestCase {
         let clock = self.clock
         return TagCacheService(
             store: store, fetcher: fetcher, policy: { _ in policy }, clock: { clock.now }, jitter: { jitter },
-            log: Log(minimumLevel: .error))
+            maintenance: Self.withoutRefreshAhead, log: Log(minimumLevel: .error))
     }
 
     /// Returns the error `tags(for:)` throws, or nil after failing the test when it returns a list.

@@ -9,8 +9,10 @@ public final class TagCacheService: Sendable {
     let clock: @Sendable () -> Date
     /// Draws backoff jitter in `0..<1`.
     let jitter: @Sendable () -> Double
+    let maintenance: CacheMaintenance
     let log: Log
     private let flights = SingleFlight<Result<Refreshed, CacheError>>()
+    let reads = ReadLog()
 
     /// The entry a refresh left in the store, and whether it came from the registry or from a refresh that ended
     /// between the caller's read and the start of this one.
@@ -23,11 +25,14 @@ public final class TagCacheService: Sendable {
     ///   - policy: Returns the freshness windows of a registry as references write it.
     ///   - clock: The current time; tests inject their own.
     ///   - jitter: Draws the backoff jitter, a number in `0..<1`; tests inject fixed values.
+    ///   - maintenance: Refresh-ahead and eviction settings.
     public init(
         store: any TagStore, fetcher: any TagFetcher, policy: @escaping @Sendable (String) -> CachePolicy,
         clock: @escaping @Sendable () -> Date = Date.init,
-        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, log: Log
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        maintenance: CacheMaintenance = CacheMaintenance(), log: Log
     ) {
+        self.maintenance = maintenance
         self.store = store
         self.fetcher = fetcher
         self.policyForRegistry = policy
@@ -56,6 +61,16 @@ public final class TagCacheService: Sendable {
     public func lookup(
         _ reference: ImageReference, directives: RequestDirectives = RequestDirectives(), serveStale: Bool = true
     ) throws(CacheError) -> Lookup {
+        let lookup = try lookUpStored(reference, directives: directives, serveStale: serveStale)
+        if case .answer(let answer) = lookup {
+            reads.record(reference, at: answer.now)
+        }
+        return lookup
+    }
+
+    private func lookUpStored(
+        _ reference: ImageReference, directives: RequestDirectives, serveStale: Bool
+    ) throws(CacheError) -> Lookup {
         let now = clock()
         let stored: StoredEntry?
         do {
@@ -77,7 +92,11 @@ public final class TagCacheService: Sendable {
         }
 
         switch Freshness(expiresAt: stored.expiresAt, now: now, policy: policy) {
-        case .fresh:
+        case .fresh(let remaining):
+            // Refresh-ahead: a list read this close to expiry is likely to be read again after it.
+            if serveStale, remaining <= maintenance.refreshAheadLead(policy), !isBackingOff(stored, now: now) {
+                refreshInBackground(stored)
+            }
             return .answer(CacheAnswer(entry: stored, source: .fresh, now: now, policy: policy))
         case .staleWhileRevalidate:
             guard serveStale else { return .needsFetch(stored: stored) }
@@ -133,9 +152,11 @@ public final class TagCacheService: Sendable {
             } else {
                 source = .revalidated(collapsed: collapsed)
             }
+            reads.record(reference, at: now)
             return CacheAnswer(entry: refreshed.entry, source: source, now: now, policy: policy)
         case .failure(.fetch(let error)) where error.kind != .nameUnknown:
             if let fallback, isUsableOnError(fallback, now: now, policy: policy) {
+                reads.record(reference, at: now)
                 return CacheAnswer(entry: fallback, source: .staleIfError(error), now: now, policy: policy)
             }
             throw .fetch(error)
@@ -180,7 +201,7 @@ public final class TagCacheService: Sendable {
         return next > now
     }
 
-    private func refreshInBackground(_ stale: StoredEntry) {
+    func refreshInBackground(_ stale: StoredEntry) {
         flights.start(stale.reference.name) { await self.refresh(stale.reference, replacing: stale) }
     }
 

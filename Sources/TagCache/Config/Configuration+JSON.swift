@@ -36,27 +36,44 @@ extension Configuration {
             configuration.database = database
         }
         if let cache = object["cache"] {
-            configuration.cache = try decodeCache(cache, reader: reader.nested("cache"))
+            (configuration.cache, configuration.maintenance) = try decodeCache(cache, reader: reader.nested("cache"))
         }
         if let registries = object["registries"] {
             let registriesReader = reader.nested("registries")
             for (key, value) in try registriesReader.object(registries) {
                 try validateRegistryKey(key, source: source)
-                configuration.registries[key] = try decodeRegistry(value, reader: registriesReader.nested(key))
+                let entryReader = registriesReader.nested(key)
+                let (override, connectionKeys) = try splitCacheOverride(value, reader: entryReader)
+                if let override { configuration.cacheOverrides[key] = override }
+                configuration.registries[key] = try decodeRegistry(connectionKeys, reader: entryReader)
             }
         }
         return configuration
     }
 
-    private static func decodeCache(_ value: Any, reader: JSONObjectReader) throws(ConfigurationError) -> CachePolicy {
+    private static func decodeCache(
+        _ value: Any, reader: JSONObjectReader
+    ) throws(ConfigurationError) -> (CachePolicy, CacheMaintenance) {
         let object = try reader.object(value)
-        try reader.rejectUnknownKeys(object, known: ["ttl", "stale_while_revalidate", "stale_if_error", "negative_ttl"])
+        try reader.rejectUnknownKeys(
+            object,
+            known: [
+                "ttl", "stale_while_revalidate", "stale_if_error", "negative_ttl", "refresh_ahead", "inactive",
+                "max_entries",
+            ])
         var policy = CachePolicy()
         if let ttl = try reader.duration(object, "ttl") { policy.ttl = ttl }
         if let window = try reader.duration(object, "stale_while_revalidate") { policy.staleWhileRevalidate = window }
         if let window = try reader.duration(object, "stale_if_error") { policy.staleIfError = window }
         if let ttl = try reader.duration(object, "negative_ttl") { policy.negativeTTL = ttl }
-        return policy
+
+        var maintenance = CacheMaintenance()
+        if let lead = try reader.duration(object, "refresh_ahead") { maintenance.refreshAhead = lead }
+        if let inactive = try reader.duration(object, "inactive", minimum: 1) { maintenance.inactive = inactive }
+        if let maxEntries = try reader.integer(object, "max_entries", range: 1...1_000_000_000) {
+            maintenance.maxEntries = maxEntries
+        }
+        return (policy, maintenance)
     }
 
     private static func decodeRegistry(

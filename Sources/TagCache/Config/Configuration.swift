@@ -10,7 +10,13 @@ public struct Configuration: Sendable, Equatable {
     /// Path of the SQLite database; nil means `defaultDatabasePath()`.
     public var database: String?
 
+    /// Freshness windows of every registry without an override in `cacheOverrides`.
     public var cache = CachePolicy()
+
+    /// Freshness windows set in `registries` entries, keyed like `registries`.
+    public var cacheOverrides: [String: CachePolicyOverride] = [:]
+
+    public var maintenance = CacheMaintenance()
 
     /// Settings per registry, keyed as references write the registry: `HOST` or `HOST:PORT`.
     public var registries: [String: RegistrySettings] = [:]
@@ -20,6 +26,11 @@ public struct Configuration: Sendable, Equatable {
     /// Returns the settings of `registry`: its entry, or the defaults.
     public func settings(for registry: String) -> RegistrySettings {
         registries[registry] ?? RegistrySettings()
+    }
+
+    /// Returns the freshness windows of `registry`: `cache` with its `registries` entry's overrides applied.
+    public func cachePolicy(for registry: String) -> CachePolicy {
+        cacheOverrides[registry]?.applied(to: cache) ?? cache
     }
 
     /// Marks `registry` as reached over plain HTTP and allowed under the access policy, as `--insecure-registry`

@@ -5,7 +5,7 @@ extension SQLiteTagStore {
     /// Columns that `entry(from:)` reads, in its order.
     static let entryColumns = """
         reference, registry, fetched_at, expires_at, changed_at, tag_count, last_error, last_error_at, \
-        next_attempt_at, failure_count
+        next_attempt_at, failure_count, last_read_at, read_count
         """
 
     /// Returns the row id and the entry without tags of `reference`, or nil when none is stored.
@@ -43,7 +43,9 @@ extension SQLiteTagStore {
             lastError: row.optionalString(firstColumn + 6),
             lastErrorAt: row.optionalInt64(firstColumn + 7).map(Date.init(unixMilliseconds:)),
             nextAttemptAt: row.optionalInt64(firstColumn + 8).map(Date.init(unixMilliseconds:)),
-            failureCount: Int(row.int64(firstColumn + 9))
+            failureCount: Int(row.int64(firstColumn + 9)),
+            lastReadAt: row.optionalInt64(firstColumn + 10).map(Date.init(unixMilliseconds:)),
+            readCount: Int(row.int64(firstColumn + 11))
         )
     }
 

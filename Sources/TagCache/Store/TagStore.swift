@@ -40,6 +40,27 @@ public protocol TagStore: Sendable {
 
     /// Returns every stored entry without its tags (`tags` is empty, `tagCount` is set), ordered by reference.
     func allEntries() throws(StoreError) -> [StoredEntry]
+
+    /// Adds a batch of reads to the stored entries in one transaction. Reads of references no longer stored are
+    /// dropped, and `lastReadAt` never moves back.
+    func recordReads(_ reads: [EntryReads]) throws(StoreError)
+
+    /// Returns up to `limit` entries without tags that expire after `now` and at or before `before`, were read
+    /// since their last fetch, and are not waiting out a failed refresh, soonest expiry first.
+    func entriesToRefreshAhead(now: Date, expiringBefore before: Date, limit: Int) throws(StoreError) -> [StoredEntry]
+
+    /// Deletes the entries last used before `time`, where use is the last read or, for an entry never read, its
+    /// fetch. Returns how many were deleted.
+    @discardableResult
+    func evictEntries(lastUsedBefore time: Date) throws(StoreError) -> Int
+
+    /// Deletes the least recently used entries until at most `maxEntries` remain. Returns how many were deleted.
+    @discardableResult
+    func evictLeastRecentlyUsed(keeping maxEntries: Int) throws(StoreError) -> Int
+
+    /// Deletes failed fetches whose retry time is before `time`. Returns how many were deleted.
+    @discardableResult
+    func removeFailedLookups(retryBefore time: Date) throws(StoreError) -> Int
 }
 
 /// One cached repository.
@@ -57,11 +78,14 @@ public struct StoredEntry: Sendable, Equatable {
     public var nextAttemptAt: Date?
     /// Consecutive failed refreshes since the last successful fetch.
     public var failureCount: Int
+    /// Last read written to the store; nil when none was written since the entry was stored.
+    public var lastReadAt: Date?
+    public var readCount: Int
 
     public init(
         reference: ImageReference, tags: [String], tagCount: Int, fetchedAt: Date, expiresAt: Date,
         changedAt: Date, lastError: String? = nil, lastErrorAt: Date? = nil, nextAttemptAt: Date? = nil,
-        failureCount: Int = 0
+        failureCount: Int = 0, lastReadAt: Date? = nil, readCount: Int = 0
     ) {
         self.reference = reference
         self.tags = tags
@@ -73,6 +97,8 @@ public struct StoredEntry: Sendable, Equatable {
         self.lastErrorAt = lastErrorAt
         self.nextAttemptAt = nextAttemptAt
         self.failureCount = failureCount
+        self.lastReadAt = lastReadAt
+        self.readCount = readCount
     }
 }
 
