@@ -8,7 +8,7 @@ final class ServiceRestartTests: XCTestCase {
     /// Header fields that must survive a restart unchanged.
     private static let stableHeaders = ["ETag", "Last-Modified", "Content-Type"]
 
-    func testRestart_answersSameListAndHeadersWithoutRegistryRequests() async throws {
+    func testRestart_keepsAnswersAndHeaders() async throws {
         let registry = try FixtureRegistry()
         defer { registry.stop() }
         registry.setTags(["1.0", "1.1", "latest"], repository: "team/app")

@@ -18,7 +18,7 @@ final class ServiceProcess {
             .appending(path: "tagcache").path
     }
 
-    /// Starts `tagcache serve --listen 127.0.0.1:PORT` with `arguments` and waits until `/healthz` answers.
+    /// Starts `tagcache serve --listen 127.0.0.1:PORT` with `arguments` and waits until `/healthz` returns 200.
     ///
     /// - Parameter logURL: File that receives the service's stderr; earlier content is kept.
     /// - Throws: `TestSupportError` when the binary is missing, exits, or does not answer in time.
