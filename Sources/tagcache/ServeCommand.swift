@@ -46,7 +46,11 @@ enum ServeCommand {
         let threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
         let server = try HTTPServer(
             host: address.host, port: address.port, threads: threads,
-            handler: Routes(cache: components.cache, log: log))
+            handler: OperatorRoutes(
+                next: Routes(cache: components.cache, log: log), cache: components.cache, store: components.store,
+                admin: AdminAccess(
+                    token: configuration.adminToken, requiresToken: !AdminAccess.isLoopback(host: address.host)),
+                log: log))
         log.info(
             "start",
             [

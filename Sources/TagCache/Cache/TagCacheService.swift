@@ -177,6 +177,30 @@ public final class TagCacheService: Sendable {
             .value.get().entry
     }
 
+    /// Fetches `reference` now whatever the stored entry's age, sharing a fetch already in flight, and returns the
+    /// stored result. A failure is thrown and recorded like any failed refresh, and nothing stored is answered in
+    /// its place.
+    public func refreshNow(_ reference: ImageReference) async throws(CacheError) -> CacheAnswer {
+        let (result, coalesced) = await flights.run(reference.name) {
+            await self.refresh(reference, replacing: nil, always: true)
+        }
+        let entry = try result.get().entry
+        return CacheAnswer(
+            entry: entry, source: .revalidatedOnRequest(collapsed: coalesced), now: clock(),
+            policy: policyForRegistry(reference.registry))
+    }
+
+    /// Deletes the stored entry of `reference`, its tag history and any failure recorded for it.
+    ///
+    /// - Returns: Whether an entry was stored.
+    public func purge(_ reference: ImageReference) throws(CacheError) -> Bool {
+        do {
+            return try store.removeEntry(for: reference)
+        } catch {
+            throw .store(error)
+        }
+    }
+
     /// Waits for every refresh in flight, for an orderly shutdown.
     public func waitForRefreshes() async {
         await flights.waitForAll()

@@ -24,7 +24,7 @@ extension Configuration {
         let object = try reader.object(root)
 
         var configuration = Configuration()
-        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries"])
+        try reader.rejectUnknownKeys(object, known: ["listen", "database", "cache", "registries", "admin_token"])
         if let listen = try reader.string(object, "listen") {
             _ = try ListenAddress.parse(listen, source: "\(source): \"listen\"")
             configuration.listen = listen
@@ -34,6 +34,14 @@ extension Configuration {
                 throw ConfigurationError("\(source): \"database\" is empty; give the path of the SQLite file")
             }
             configuration.database = database
+        }
+        if let token = try reader.string(object, "admin_token") {
+            guard token.utf8.count >= 16 else {
+                throw ConfigurationError(
+                    "\(source): \"admin_token\" is shorter than 16 bytes; use a long random value, such as the "
+                        + "output of 'openssl rand -hex 32'")
+            }
+            configuration.adminToken = token
         }
         if let cache = object["cache"] {
             (configuration.cache, configuration.maintenance) = try decodeCache(cache, reader: reader.nested("cache"))

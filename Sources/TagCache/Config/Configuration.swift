@@ -18,6 +18,10 @@ public struct Configuration: Sendable, Equatable {
 
     public var maintenance = CacheMaintenance()
 
+    /// Bearer token that `POST /v1/refresh` and `DELETE /v1/tags` require when the service listens on a
+    /// non-loopback address; nil disables those routes there.
+    public var adminToken: String?
+
     /// Settings per registry, keyed as references write the registry: `HOST` or `HOST:PORT`.
     public var registries: [String: RegistrySettings] = [:]
 

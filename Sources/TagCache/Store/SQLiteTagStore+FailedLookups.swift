@@ -42,4 +42,27 @@ extension SQLiteTagStore {
             }
         }
     }
+
+    public func allFailedLookups() throws(StoreError) -> [FailedLookup] {
+        try connection.withLock { connection throws(StoreError) -> [FailedLookup] in
+            try connection.query(
+                """
+                SELECT reference, registry, kind, message, failed_at, failure_count, retry_at
+                FROM failed_lookups ORDER BY reference
+                """
+            ) { row throws(StoreError) -> FailedLookup in
+                let name = row.string(0)
+                let registry = row.string(1)
+                guard name.hasPrefix(registry + "/"), name.count > registry.count + 1 else {
+                    throw StoreError(
+                        message: "The failed lookup of \(name) does not start with its registry \(registry)/, so the "
+                            + "database was changed outside tagcache. Delete that row from failed_lookups.")
+                }
+                return FailedLookup(
+                    reference: ImageReference(registry: registry, path: String(name.dropFirst(registry.count + 1))),
+                    kind: row.string(2), message: row.string(3), failedAt: Date(unixMilliseconds: row.int64(4)),
+                    failureCount: Int(row.int64(5)), retryAt: Date(unixMilliseconds: row.int64(6)))
+            }
+        }
+    }
 }
