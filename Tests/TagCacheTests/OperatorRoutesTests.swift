@@ -187,4 +187,46 @@ final class OperatorRoutesTests: XCTestCase {
         XCTAssertTrue(result.standardError.contains(path), result.standardError)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
     }
+
+    func testMetrics_countAnswersAndFetches() async throws {
+        let fetcher = ScriptedFetcher(tags: ["1.0"])
+        let (server, service) = try makeServer(fetcher: fetcher)
+        defer { server.stop(gracePeriod: 1) }
+        _ = try await httpGet(url(server, "/v1/tags"))
+        _ = try await httpGet(url(server, "/v1/tags"))
+        clock.advance(by: 70)
+        _ = try await httpGet(url(server, "/v1/tags"))
+        await service.waitForRefreshes()
+        clock.advance(by: 1000)
+        _ = try await httpGet(url(server, "/v1/tags"), headers: ["Cache-Control": "only-if-cached"])
+        fetcher.fail(with: FetchError(.nameUnknown, "repository team/gone not found"))
+        let gone = "http://127.0.0.1:\(server.port)/v1/tags?reference=registry.example.com/team/gone"
+        _ = try await httpGet(gone)
+        _ = try await httpGet(gone)
+
+        let response = try await httpGet("http://127.0.0.1:\(server.port)/metrics")
+        let lines = Set(response.body.split(separator: "\n").map(String.init))
+
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.headers.values(for: "Content-Type"), ["text/plain; version=0.0.4; charset=utf-8"])
+        XCTAssertTrue(lines.contains("tagcache_hits_total 1"), response.body)
+        XCTAssertTrue(lines.contains("tagcache_misses_total 1"), response.body)
+        XCTAssertTrue(lines.contains("tagcache_stale_answers_total{reason=\"stale-while-revalidate\"} 1"), response.body)
+        XCTAssertTrue(lines.contains("tagcache_stale_answers_total{reason=\"only-if-cached\"} 1"), response.body)
+        XCTAssertTrue(lines.contains("tagcache_negative_hits_total 1"), response.body)
+        XCTAssertTrue(
+            lines.contains("tagcache_upstream_fetches_total{registry=\"registry.example.com\",outcome=\"ok\"} 2"),
+            response.body)
+        XCTAssertTrue(
+            lines.contains("tagcache_upstream_fetches_total{registry=\"registry.example.com\",outcome=\"nameUnknown\"} 1"),
+            response.body)
+        XCTAssertTrue(
+            lines.contains("tagcache_upstream_fetch_seconds_count{registry=\"registry.example.com\"} 3"), response.body)
+        XCTAssertTrue(
+            lines.contains("tagcache_upstream_fetch_seconds_bucket{registry=\"registry.example.com\",le=\"+Inf\"} 3"),
+            response.body)
+        XCTAssertTrue(lines.contains("tagcache_entries 1"), response.body)
+        XCTAssertTrue(lines.contains("tagcache_refreshes_in_flight 0"), response.body)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("tagcache_database_bytes ") && !$0.hasSuffix(" 0") }, response.body)
+    }
 }

@@ -13,6 +13,7 @@ public final class TagCacheService: Sendable {
     let log: Log
     private let flights = SingleFlight<Result<Refreshed, CacheError>>()
     let reads = ReadLog()
+    let metrics = CacheMetrics()
 
     /// The entry a refresh left in the store, and whether it came from the registry or from a refresh that ended
     /// between the caller's read and the start of this one.
@@ -61,9 +62,18 @@ public final class TagCacheService: Sendable {
     public func lookup(
         _ reference: ImageReference, directives: RequestDirectives = RequestDirectives(), serveStale: Bool = true
     ) throws(CacheError) -> Lookup {
-        let lookup = try lookUpStored(reference, directives: directives, serveStale: serveStale)
+        let lookup: Lookup
+        do {
+            lookup = try lookUpStored(reference, directives: directives, serveStale: serveStale)
+        } catch {
+            if case .recentFailure(let failure, _) = error {
+                metrics.recordRememberedFailure(failure.kind)
+            }
+            throw error
+        }
         if case .answer(let answer) = lookup {
             reads.record(reference, at: answer.now)
+            metrics.recordAnswer(answer.source, isStale: answer.isStale)
         }
         return lookup
     }
@@ -153,10 +163,13 @@ public final class TagCacheService: Sendable {
                 source = .revalidated(collapsed: collapsed)
             }
             reads.record(reference, at: now)
-            return CacheAnswer(entry: refreshed.entry, source: source, now: now, policy: policy)
+            let answer = CacheAnswer(entry: refreshed.entry, source: source, now: now, policy: policy)
+            metrics.recordAnswer(source, isStale: answer.isStale)
+            return answer
         case .failure(.fetch(let error)) where error.kind != .nameUnknown:
             if let fallback, isUsableOnError(fallback, now: now, policy: policy) {
                 reads.record(reference, at: now)
+                metrics.recordAnswer(.staleIfError(error), isStale: true)
                 return CacheAnswer(entry: fallback, source: .staleIfError(error), now: now, policy: policy)
             }
             throw .fetch(error)
@@ -199,6 +212,20 @@ public final class TagCacheService: Sendable {
         } catch {
             throw .store(error)
         }
+    }
+
+    /// Renders the cache's counters and gauges in the Prometheus text format. The entry count and database size are
+    /// measured now; they are left out when the store cannot provide them.
+    public func metricsText() -> String {
+        let entries = try? store.entryCount()
+        var databaseBytes: Int?
+        if let store = store as? SQLiteTagStore {
+            let sizes = ["", "-wal"].compactMap { suffix in
+                (try? FileManager.default.attributesOfItem(atPath: store.path + suffix))?[.size] as? Int
+            }
+            databaseBytes = sizes.isEmpty ? nil : sizes.reduce(0, +)
+        }
+        return metrics.render(refreshesInFlight: flights.count, entries: entries, databaseBytes: databaseBytes)
     }
 
     /// Waits for every refresh in flight, for an orderly shutdown.
@@ -252,9 +279,12 @@ public final class TagCacheService: Sendable {
         do {
             fetched = try await fetcher.listTags(of: reference)
         } catch {
+            metrics.recordUpstreamFetch(
+                registry: reference.registry, outcome: error.kind.rawValue, seconds: seconds(since: started))
             recordFailure(error, for: reference, stored: current)
             return .failure(.fetch(error))
         }
+        metrics.recordUpstreamFetch(registry: reference.registry, outcome: "ok", seconds: seconds(since: started))
 
         let now = clock()
         let policy = policyForRegistry(reference.registry)
@@ -315,6 +345,11 @@ public final class TagCacheService: Sendable {
         } catch {
             log.error("store.write_failed", ["reference": reference.name, "error": error.description])
         }
+    }
+
+    private func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     private func milliseconds(since start: ContinuousClock.Instant) -> Int {

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The operator's routes: `GET /v1/repositories`, `POST /v1/refresh` and `DELETE /v1/tags`. Every other request
-/// goes to `next`.
+/// The operator's routes: `GET /v1/repositories`, `POST /v1/refresh`, `DELETE /v1/tags` and `GET /metrics`. Every
+/// other request goes to `next`.
 public struct OperatorRoutes: HTTPHandler {
     let next: any HTTPHandler
     let cache: TagCacheService
@@ -29,6 +29,12 @@ public struct OperatorRoutes: HTTPHandler {
             return .response(methodNotAllowed(request, allowed: ["POST"]))
         case ("DELETE", "/v1/tags"):
             return .response(purge(request))
+        case ("GET", "/metrics"), ("HEAD", "/metrics"):
+            return .response(HTTPResponse(
+                status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                body: Array(cache.metricsText().utf8)))
+        case (_, "/metrics"):
+            return .response(methodNotAllowed(request, allowed: ["GET", "HEAD"]))
         default:
             return next.handle(request)
         }

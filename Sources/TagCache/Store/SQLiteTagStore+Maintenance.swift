@@ -39,6 +39,12 @@ extension SQLiteTagStore {
         }
     }
 
+    public func entryCount() throws(StoreError) -> Int {
+        try connection.withLock { connection throws(StoreError) -> Int in
+            Int(try connection.query("SELECT count(*) FROM repositories") { row in row.int64(0) }[0])
+        }
+    }
+
     @discardableResult
     public func evictEntries(lastUsedBefore time: Date) throws(StoreError) -> Int {
         try connection.withLock { connection throws(StoreError) -> Int in

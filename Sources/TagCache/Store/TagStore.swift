@@ -58,6 +58,9 @@ public protocol TagStore: Sendable {
     @discardableResult
     func evictLeastRecentlyUsed(keeping maxEntries: Int) throws(StoreError) -> Int
 
+    /// Returns the number of stored entries.
+    func entryCount() throws(StoreError) -> Int
+
     /// Returns every recorded failed fetch of a reference without a stored entry, ordered by reference.
     func allFailedLookups() throws(StoreError) -> [FailedLookup]
 
