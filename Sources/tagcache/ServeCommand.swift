@@ -58,12 +58,12 @@ enum ServeCommand {
                 "database": configuration.databasePath, "threads": String(threads),
             ])
 
-        let maintenance = startMaintenance(components.cache)
+        let stopMaintenance = startMaintenance(components.cache)
 
         let signal = waitForTermination()
         log.info("stopping", ["signal": signal])
         server.stop(gracePeriod: 10)
-        maintenance.cancel()
+        stopMaintenance()
         waitForRefreshes(components.cache, timeout: 10)
         components.cache.flushReads()
         components.store.close()
@@ -71,20 +71,29 @@ enum ServeCommand {
         return 0
     }
 
-    /// Starts the cache's background work: every second it writes collected reads and starts refresh-ahead, and
-    /// every minute it evicts. Cancel the task to stop it.
-    private static func startMaintenance(_ cache: TagCacheService) -> Task<Void, Never> {
-        Task.detached {
+    /// Starts the cache's background work on a thread of its own, because it blocks on SQLite and an eviction can
+    /// delete many rows: every second it writes collected reads and starts refresh-ahead, and every minute it
+    /// evicts. The returned function stops it and waits until its current pass has ended.
+    private static func startMaintenance(_ cache: TagCacheService) -> () -> Void {
+        let stop = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            defer { finished.signal() }
             var tick = 0
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                if Task.isCancelled { return }
+            // Each wait doubles as the one-second pause between passes and ends early when stop is signalled.
+            while stop.wait(timeout: .now() + 1) == .timedOut {
                 cache.refreshAhead()
                 tick += 1
                 if tick % 60 == 0 {
                     cache.evict()
                 }
             }
+        }
+        thread.name = "tagcache-maintenance"
+        thread.start()
+        return {
+            stop.signal()
+            finished.wait()
         }
     }
 
