@@ -17,6 +17,7 @@ struct Components {
                 .skopeo: SkopeoFetcher(settings: settings, credentials: credentials, log: log),
             ])
         cache = TagCacheService(
-            store: store, fetcher: fetcher, policy: { _ in configuration.cache }, log: log)
+            store: store, fetcher: fetcher, policy: { configuration.cachePolicy(for: $0) },
+            maintenance: configuration.maintenance, log: log)
     }
 }

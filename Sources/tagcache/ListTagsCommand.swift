@@ -140,6 +140,8 @@ enum ListTagsCommand {
         case .needsFetch(let stored):
             answer = try await cache.fetch(reference, fallback: stored)
         }
+        // This process exits next, so its read is written now rather than in a later batch.
+        cache.flushReads()
         if answer.isStale {
             warn(
                 "registry \(reference.registry) failed, so the stored tag list of \(reference.name) from "

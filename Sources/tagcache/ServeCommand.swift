@@ -49,9 +49,14 @@ enum ServeCommand {
         let threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
         let server = try HTTPServer(
             host: address.host, port: address.port, threads: threads,
-            handler: Routes(
-                cache: components.cache, log: log, history: components.store, v2PageSize: configuration.v2PageSize,
-                aliases: configuration.aliases))
+            handler: OperatorRoutes(
+                next: Routes(
+                    cache: components.cache, log: log, history: components.store,
+                    v2PageSize: configuration.v2PageSize, aliases: configuration.aliases),
+                cache: components.cache, store: components.store,
+                admin: AdminAccess(
+                    token: configuration.adminToken, requiresToken: !AdminAccess.isLoopback(host: address.host)),
+                log: log))
         log.info(
             "start",
             [
@@ -59,13 +64,43 @@ enum ServeCommand {
                 "database": configuration.databasePath, "threads": String(threads),
             ])
 
+        let stopMaintenance = startMaintenance(components.cache)
+
         let signal = waitForTermination()
         log.info("stopping", ["signal": signal])
         server.stop(gracePeriod: 10)
+        stopMaintenance()
         waitForRefreshes(components.cache, timeout: 10)
+        components.cache.flushReads()
         components.store.close()
         log.info("stop")
         return 0
+    }
+
+    /// Starts the cache's background work on a thread of its own, because it blocks on SQLite and an eviction can
+    /// delete many rows: every second it writes collected reads and starts refresh-ahead, and every minute it
+    /// evicts. The returned function stops it and waits until its current pass has ended.
+    private static func startMaintenance(_ cache: TagCacheService) -> () -> Void {
+        let stop = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            defer { finished.signal() }
+            var tick = 0
+            // Each wait doubles as the one-second pause between passes and ends early when stop is signalled.
+            while stop.wait(timeout: .now() + 1) == .timedOut {
+                cache.refreshAhead()
+                tick += 1
+                if tick % 60 == 0 {
+                    cache.evict()
+                }
+            }
+        }
+        thread.name = "tagcache-maintenance"
+        thread.start()
+        return {
+            stop.signal()
+            finished.wait()
+        }
     }
 
     /// Blocks until SIGTERM or SIGINT arrives and returns its name.

@@ -9,6 +9,7 @@ let usage = """
     Commands:
       serve        answer tag lists over HTTP (runs with no options: 127.0.0.1:8780)
       list-tags    print a repository's tags as `skopeo list-tags` does
+      status       print the contents of the cache database
       help         show this help
 
     Run 'tagcache COMMAND --help' for a command's options.
@@ -35,6 +36,8 @@ do {
         status = try ServeCommand.run(rest)
     case "list-tags":
         status = try await ListTagsCommand.run(rest)
+    case "status":
+        status = try StatusCommand.run(rest)
     case "help", "-h", "--help":
         print(usage)
         status = 0

@@ -14,7 +14,15 @@ final class ScriptedFetcher: TagFetcher {
     }
 
     private let state = Mutex(State())
-    let gate = Gate()
+    private let currentGate = Mutex(Gate())
+
+    /// The gate calls wait on; `hold()` replaces it with a closed one.
+    var gate: Gate { currentGate.withLock { $0 } }
+
+    /// Makes later calls wait until `gate.open()`.
+    func hold() {
+        currentGate.withLock { $0 = Gate() }
+    }
 
     init(tags: [String] = [], holding: Bool = false) {
         state.withLock { $0.tags = tags }
@@ -62,6 +70,8 @@ final class CacheServiceTests: XCTestCase {
     private let reference = ImageReference(registry: "registry.example.com", path: "team/app")
     private let policy = CachePolicy(ttl: 60, staleWhileRevalidate: 120, staleIfError: 600)
     private let clock = ManualClock()
+    /// Refresh-ahead off, so that reads near expiry start no refresh these tests do not expect.
+    private static let withoutRefreshAhead = CacheMaintenance(refreshAhead: 0, inactive: 86_400, maxEntries: nil)
 
     private func makeService(fetcher: ScriptedFetcher) throws -> TagCacheService {
         let directory = try StoreTestDirectory.make(for: self)
@@ -70,7 +80,7 @@ final class CacheServiceTests: XCTestCase {
         let clock = self.clock
         return TagCacheService(
             store: store, fetcher: fetcher, policy: { _ in policy }, clock: { clock.now },
-            log: Log(minimumLevel: .error))
+            maintenance: Self.withoutRefreshAhead, log: Log(minimumLevel: .error))
     }
 
     /// Waits until `condition` holds, polling; fails the test after `timeout` seconds.

@@ -81,7 +81,10 @@ final class EndToEndServeTests: XCTestCase {
 
     func testTags_staleWhileRevalidateThenNewTag() throws {
         try image.push(to: registry, repository: "serve/swr", tags: ["1.0"])
-        try startTagCache(["--ttl", "1s"])
+        // Refresh-ahead would refresh the entry before it expires, so it is off here.
+        let configuration = tagcache.directory.appendingPathComponent("no-refresh-ahead.json")
+        try Data(#"{"cache": {"refresh_ahead": "0s"}}"#.utf8).write(to: configuration)
+        try startTagCache(["--ttl", "1s", "--config", configuration.path])
         let reference = "\(registry.host)/serve/swr"
         XCTAssertEqual(try tagcache.tags(reference).tagList().tags, ["1.0"])
 

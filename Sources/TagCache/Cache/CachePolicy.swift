@@ -9,6 +9,8 @@ public struct CachePolicy: Sendable, Equatable {
     public var ttl: Int = 600
     public var staleWhileRevalidate: Int = 86_400
     public var staleIfError: Int = 30 * 86_400
+    /// Seconds a repository the registry reports unknown is answered `404` without asking the registry again.
+    public var negativeTTL: Int = 60
 
     public init() {}
 

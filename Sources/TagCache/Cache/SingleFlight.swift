@@ -30,6 +30,11 @@ final class SingleFlight<Value: Sendable>: Sendable {
         _ = flight(for: key, operation)
     }
 
+    /// The number of runs in progress.
+    var count: Int {
+        state.withLock { $0.flights.count }
+    }
+
     func isRunning(_ key: String) -> Bool {
         state.withLock { $0.flights[key] != nil }
     }

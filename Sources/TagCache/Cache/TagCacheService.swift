@@ -7,8 +7,13 @@ public final class TagCacheService: Sendable {
     let fetcher: any TagFetcher
     let policyForRegistry: @Sendable (String) -> CachePolicy
     let clock: @Sendable () -> Date
+    /// Draws backoff jitter in `0..<1`.
+    let jitter: @Sendable () -> Double
+    let maintenance: CacheMaintenance
     let log: Log
     private let flights = SingleFlight<Result<Refreshed, CacheError>>()
+    let reads = ReadLog()
+    let metrics = CacheMetrics()
 
     /// The entry a refresh left in the store, and whether it came from the registry or from a refresh that ended
     /// between the caller's read and the start of this one.
@@ -20,14 +25,20 @@ public final class TagCacheService: Sendable {
     /// - Parameters:
     ///   - policy: Returns the freshness windows of a registry as references write it.
     ///   - clock: The current time; tests inject their own.
+    ///   - jitter: Draws the backoff jitter, a number in `0..<1`; tests inject fixed values.
+    ///   - maintenance: Refresh-ahead and eviction settings.
     public init(
         store: any TagStore, fetcher: any TagFetcher, policy: @escaping @Sendable (String) -> CachePolicy,
-        clock: @escaping @Sendable () -> Date = Date.init, log: Log
+        clock: @escaping @Sendable () -> Date = Date.init,
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        maintenance: CacheMaintenance = CacheMaintenance(), log: Log
     ) {
+        self.maintenance = maintenance
         self.store = store
         self.fetcher = fetcher
         self.policyForRegistry = policy
         self.clock = clock
+        self.jitter = jitter
         self.log = log
     }
 
@@ -41,9 +52,35 @@ public final class TagCacheService: Sendable {
 
     /// Looks `reference` up in the store alone and never blocks on the network.
     ///
-    /// - Parameter serveStale: Answer an entry inside stale-while-revalidate at once and refresh it in the
-    ///   background. A short-lived process passes false, because it would exit before the refresh ends.
-    public func lookup(_ reference: ImageReference, serveStale: Bool = true) throws(CacheError) -> Lookup {
+    /// - Parameters:
+    ///   - directives: The request's `Cache-Control` directives.
+    ///   - serveStale: Answer an entry inside stale-while-revalidate at once and refresh it in the background. A
+    ///     short-lived process passes false, because it would exit before the refresh ends.
+    /// - Throws: `CacheError.recentFailure` when nothing is stored and a fetch failed recently (a negative entry
+    ///   among them), `CacheError.notCached` for `only-if-cached` when nothing is stored, `CacheError.store` when
+    ///   the database fails.
+    public func lookup(
+        _ reference: ImageReference, directives: RequestDirectives = RequestDirectives(), serveStale: Bool = true
+    ) throws(CacheError) -> Lookup {
+        let lookup: Lookup
+        do {
+            lookup = try lookUpStored(reference, directives: directives, serveStale: serveStale)
+        } catch {
+            if case .recentFailure(let failure, _) = error {
+                metrics.recordRememberedFailure(failure.kind)
+            }
+            throw error
+        }
+        if case .answer(let answer) = lookup {
+            reads.record(reference, at: answer.now)
+            metrics.recordAnswer(answer.source, isStale: answer.isStale)
+        }
+        return lookup
+    }
+
+    private func lookUpStored(
+        _ reference: ImageReference, directives: RequestDirectives, serveStale: Bool
+    ) throws(CacheError) -> Lookup {
         let now = clock()
         let stored: StoredEntry?
         do {
@@ -51,30 +88,52 @@ public final class TagCacheService: Sendable {
         } catch {
             throw .store(error)
         }
-        guard let stored else { return .needsFetch(stored: nil) }
-
         let policy = policyForRegistry(reference.registry)
+        guard let stored else {
+            try throwRecentFailure(of: reference, now: now)
+            if directives.onlyIfCached { throw .notCached(reference) }
+            return .needsFetch(stored: nil)
+        }
+        if directives.onlyIfCached {
+            return .answer(CacheAnswer(entry: stored, source: .onlyIfCached, now: now, policy: policy))
+        }
+        if directives.requiresRevalidation(age: now.timeIntervalSince(stored.fetchedAt)) {
+            return .needsFetch(stored: stored)
+        }
+
         switch Freshness(expiresAt: stored.expiresAt, now: now, policy: policy) {
-        case .fresh:
-            return .answer(CacheAnswer(entry: stored, source: .fresh, now: now))
+        case .fresh(let remaining):
+            // Refresh-ahead: a list read this close to expiry is likely to be read again after it.
+            if serveStale, remaining <= maintenance.refreshAheadLead(policy), !isBackingOff(stored, now: now) {
+                refreshInBackground(stored)
+            }
+            return .answer(CacheAnswer(entry: stored, source: .fresh, now: now, policy: policy))
         case .staleWhileRevalidate:
             guard serveStale else { return .needsFetch(stored: stored) }
             if isBackingOff(stored, now: now) {
-                return .answer(CacheAnswer(entry: stored, source: .staleAfterRecentError, now: now))
+                return .answer(CacheAnswer(entry: stored, source: .staleAfterRecentError, now: now, policy: policy))
             }
             refreshInBackground(stored)
-            return .answer(CacheAnswer(entry: stored, source: .staleWhileRevalidate, now: now))
-        case .mustRevalidate(_, let usableOnError):
+            return .answer(CacheAnswer(entry: stored, source: .staleWhileRevalidate, now: now, policy: policy))
+        case .mustRevalidate(let age, let usableOnError):
+            if serveStale, let maxStale = directives.maxStale, age <= Double(maxStale) {
+                if !isBackingOff(stored, now: now) {
+                    refreshInBackground(stored)
+                }
+                return .answer(CacheAnswer(entry: stored, source: .maxStale, now: now, policy: policy))
+            }
             if usableOnError && isBackingOff(stored, now: now) {
-                return .answer(CacheAnswer(entry: stored, source: .staleAfterRecentError, now: now))
+                return .answer(CacheAnswer(entry: stored, source: .staleAfterRecentError, now: now, policy: policy))
             }
             return .needsFetch(stored: stored)
         }
     }
 
     /// Returns the tag list of `reference`, fetching it when the store has no usable entry.
-    public func tags(for reference: ImageReference) async throws(CacheError) -> CacheAnswer {
-        switch try lookup(reference) {
+    public func tags(
+        for reference: ImageReference, directives: RequestDirectives = RequestDirectives()
+    ) async throws(CacheError) -> CacheAnswer {
+        switch try lookup(reference, directives: directives) {
         case .answer(let answer):
             return answer
         case .needsFetch(let stored):
@@ -83,23 +142,36 @@ public final class TagCacheService: Sendable {
     }
 
     /// Completes a lookup that returned `.needsFetch`: fetches, sharing any fetch in flight for the repository,
-    /// and falls back on `fallback` inside stale-if-error when the fetch fails.
+    /// and falls back on `fallback` when the fetch fails and `fallback` is fresh or inside stale-if-error.
     public func fetch(_ reference: ImageReference, fallback: StoredEntry?) async throws(CacheError) -> CacheAnswer {
+        // A usable fallback at this point means the request's directives, not the entry's age, asked for a fetch.
+        let requested = fallback.map { $0.expiresAt > clock() } ?? false
         let (result, coalesced) = await flights.run(reference.name) {
             await self.refresh(reference, replacing: fallback)
         }
         let now = clock()
+        let policy = policyForRegistry(reference.registry)
 
         switch result {
         case .success(let refreshed):
             let collapsed = coalesced || !refreshed.fetched
-            let source: CacheAnswer.Source =
-                fallback == nil ? .miss(collapsed: collapsed) : .revalidated(collapsed: collapsed)
-            return CacheAnswer(entry: refreshed.entry, source: source, now: now)
-        case .failure(.fetch(let error)) where error.kind != .nameUnknown && error.kind != .nameUnknownOrDenied:
-            let policy = policyForRegistry(reference.registry)
-            if let fallback, Freshness.isUsableOnError(expiresAt: fallback.expiresAt, now: now, policy: policy) {
-                return CacheAnswer(entry: fallback, source: .staleIfError(error), now: now)
+            let source: CacheAnswer.Source
+            if fallback == nil {
+                source = .miss(collapsed: collapsed)
+            } else if requested {
+                source = .revalidatedOnRequest(collapsed: collapsed)
+            } else {
+                source = .revalidated(collapsed: collapsed)
+            }
+            reads.record(reference, at: now)
+            let answer = CacheAnswer(entry: refreshed.entry, source: source, now: now, policy: policy)
+            metrics.recordAnswer(source, isStale: answer.isStale)
+            return answer
+        case .failure(.fetch(let error)) where !error.isNegative:
+            if let fallback, isUsableOnError(fallback, now: now, policy: policy) {
+                reads.record(reference, at: now)
+                metrics.recordAnswer(.staleIfError(error), isStale: true)
+                return CacheAnswer(entry: fallback, source: .staleIfError(error), now: now, policy: policy)
             }
             throw .fetch(error)
         case .failure(let error):
@@ -107,10 +179,54 @@ public final class TagCacheService: Sendable {
         }
     }
 
+    /// Whether `entry` may be answered in place of a failed fetch: it is fresh or expired less than stale-if-error
+    /// ago.
+    private func isUsableOnError(_ entry: StoredEntry, now: Date, policy: CachePolicy) -> Bool {
+        Freshness.isUsableOnError(expiresAt: entry.expiresAt, now: now, policy: policy)
+    }
+
     /// Fetches `reference` now, sharing a fetch already in flight, whatever the stored entry's age.
     public func forceRefresh(_ reference: ImageReference) async throws(CacheError) -> StoredEntry {
         try await flights.run(reference.name) { await self.refresh(reference, replacing: nil, always: true) }
             .value.get().entry
+    }
+
+    /// Fetches `reference` now whatever the stored entry's age, sharing a fetch already in flight, and returns the
+    /// stored result. A failure is thrown and recorded like any failed refresh, and nothing stored is answered in
+    /// its place.
+    public func refreshNow(_ reference: ImageReference) async throws(CacheError) -> CacheAnswer {
+        let (result, coalesced) = await flights.run(reference.name) {
+            await self.refresh(reference, replacing: nil, always: true)
+        }
+        let entry = try result.get().entry
+        return CacheAnswer(
+            entry: entry, source: .revalidatedOnRequest(collapsed: coalesced), now: clock(),
+            policy: policyForRegistry(reference.registry))
+    }
+
+    /// Deletes the stored entry of `reference`, its tag history and any failure recorded for it.
+    ///
+    /// - Returns: Whether an entry was stored.
+    public func purge(_ reference: ImageReference) throws(CacheError) -> Bool {
+        do {
+            return try store.removeEntry(for: reference)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// Renders the cache's counters and gauges in the Prometheus text format. The entry count and database size are
+    /// measured now; they are left out when the store cannot provide them.
+    public func metricsText() -> String {
+        let entries = try? store.entryCount()
+        var databaseBytes: Int?
+        if let store = store as? SQLiteTagStore {
+            let sizes = ["", "-wal"].compactMap { suffix in
+                (try? FileManager.default.attributesOfItem(atPath: store.path + suffix))?[.size] as? Int
+            }
+            databaseBytes = sizes.isEmpty ? nil : sizes.reduce(0, +)
+        }
+        return metrics.render(refreshesInFlight: flights.count, entries: entries, databaseBytes: databaseBytes)
     }
 
     /// Waits for every refresh in flight, for an orderly shutdown.
@@ -123,7 +239,7 @@ public final class TagCacheService: Sendable {
         return next > now
     }
 
-    private func refreshInBackground(_ stale: StoredEntry) {
+    func refreshInBackground(_ stale: StoredEntry) {
         flights.start(stale.reference.name) { await self.refresh(stale.reference, replacing: stale) }
     }
 
@@ -135,16 +251,14 @@ public final class TagCacheService: Sendable {
     private func refresh(
         _ reference: ImageReference, replacing seen: StoredEntry?, always: Bool = false
     ) async -> Result<Refreshed, CacheError> {
-        if !always {
-            do {
-                if let current = try store.entry(for: reference),
-                    seen == nil || current.fetchedAt > seen!.fetchedAt
-                {
-                    return .success(Refreshed(entry: current, fetched: false))
-                }
-            } catch {
-                return .failure(.store(error))
-            }
+        let current: StoredEntry?
+        do {
+            current = try store.entry(for: reference)
+        } catch {
+            return .failure(.store(error))
+        }
+        if !always, let current, seen == nil || current.fetchedAt > seen!.fetchedAt {
+            return .success(Refreshed(entry: current, fetched: false))
         }
 
         let started = ContinuousClock.now
@@ -152,9 +266,12 @@ public final class TagCacheService: Sendable {
         do {
             fetched = try await fetcher.listTags(of: reference)
         } catch {
-            recordFailure(error, for: reference)
+            metrics.recordUpstreamFetch(
+                registry: reference.registry, outcome: error.kind.rawValue, seconds: seconds(since: started))
+            recordFailure(error, for: reference, stored: current)
             return .failure(.fetch(error))
         }
+        metrics.recordUpstreamFetch(registry: reference.registry, outcome: "ok", seconds: seconds(since: started))
 
         let now = clock()
         let policy = policyForRegistry(reference.registry)
@@ -174,22 +291,9 @@ public final class TagCacheService: Sendable {
         }
     }
 
-    private func recordFailure(_ error: FetchError, for reference: ImageReference) {
-        let now = clock()
-        let policy = policyForRegistry(reference.registry)
-        // NOTE: the delay between attempts is fixed at the TTL, at most 30 s, without backoff. It keeps stale
-        // reads from sending a registry request each while a registry is down.
-        let delay = Double(max(1, min(policy.ttl, 30)))
-        log.warning(
-            "upstream.error",
-            ["registry": reference.registry, "repository": reference.path, "kind": error.kind.rawValue,
-             "error": error.message])
-        do {
-            try store.recordFailure(
-                for: reference, message: error.message, at: now, nextAttemptAt: now.addingTimeInterval(delay))
-        } catch {
-            log.error("store.write_failed", ["reference": reference.name, "error": error.description])
-        }
+    private func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     private func milliseconds(since start: ContinuousClock.Instant) -> Int {

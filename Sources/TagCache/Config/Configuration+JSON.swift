@@ -26,7 +26,10 @@ extension Configuration {
         var configuration = Configuration()
         try reader.rejectUnknownKeys(
             object,
-            known: ["listen", "database", "cache", "registries", "credentials", "fetcher", "v2_page_size", "aliases"])
+            known: [
+                "listen", "database", "cache", "registries", "credentials", "fetcher", "v2_page_size", "aliases",
+                "admin_token",
+            ])
         if let listen = try reader.string(object, "listen") {
             _ = try ListenAddress.parse(listen, source: "\(source): \"listen\"")
             configuration.listen = listen
@@ -37,8 +40,16 @@ extension Configuration {
             }
             configuration.database = database
         }
+        if let token = try reader.string(object, "admin_token") {
+            guard token.utf8.count >= 16 else {
+                throw ConfigurationError(
+                    "\(source): \"admin_token\" is shorter than 16 bytes; use a long random value, such as the "
+                        + "output of 'openssl rand -hex 32'")
+            }
+            configuration.adminToken = token
+        }
         if let cache = object["cache"] {
-            configuration.cache = try decodeCache(cache, reader: reader.nested("cache"))
+            (configuration.cache, configuration.maintenance) = try decodeCache(cache, reader: reader.nested("cache"))
         }
         if let name = try reader.string(object, "fetcher") {
             configuration.defaultFetcher = try fetcherKind(name, reader: reader)
@@ -47,7 +58,10 @@ extension Configuration {
             let registriesReader = reader.nested("registries")
             for (key, value) in try registriesReader.object(registries) {
                 try validateRegistryKey(key, source: source)
-                var settings = try decodeRegistry(value, reader: registriesReader.nested(key))
+                let entryReader = registriesReader.nested(key)
+                let (override, connectionKeys) = try splitCacheOverride(value, reader: entryReader)
+                if let override { configuration.cacheOverrides[key] = override }
+                var settings = try decodeRegistry(connectionKeys, reader: entryReader)
                 if (value as? [String: Any])?["fetcher"] == nil {
                     settings.fetcher = configuration.defaultFetcher
                 }
@@ -122,14 +136,29 @@ extension Configuration {
         return AuthEntries(entries)
     }
 
-    private static func decodeCache(_ value: Any, reader: JSONObjectReader) throws(ConfigurationError) -> CachePolicy {
+    private static func decodeCache(
+        _ value: Any, reader: JSONObjectReader
+    ) throws(ConfigurationError) -> (CachePolicy, CacheMaintenance) {
         let object = try reader.object(value)
-        try reader.rejectUnknownKeys(object, known: ["ttl", "stale_while_revalidate", "stale_if_error"])
+        try reader.rejectUnknownKeys(
+            object,
+            known: [
+                "ttl", "stale_while_revalidate", "stale_if_error", "negative_ttl", "refresh_ahead", "inactive",
+                "max_entries",
+            ])
         var policy = CachePolicy()
         if let ttl = try reader.duration(object, "ttl") { policy.ttl = ttl }
         if let window = try reader.duration(object, "stale_while_revalidate") { policy.staleWhileRevalidate = window }
         if let window = try reader.duration(object, "stale_if_error") { policy.staleIfError = window }
-        return policy
+        if let ttl = try reader.duration(object, "negative_ttl") { policy.negativeTTL = ttl }
+
+        var maintenance = CacheMaintenance()
+        if let lead = try reader.duration(object, "refresh_ahead") { maintenance.refreshAhead = lead }
+        if let inactive = try reader.duration(object, "inactive", minimum: 1) { maintenance.inactive = inactive }
+        if let maxEntries = try reader.integer(object, "max_entries", range: 1...1_000_000_000) {
+            maintenance.maxEntries = maxEntries
+        }
+        return (policy, maintenance)
     }
 
     private static func decodeRegistry(

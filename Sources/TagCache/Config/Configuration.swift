@@ -11,7 +11,17 @@ public struct Configuration: Sendable, Equatable {
     /// Path of the SQLite database; nil means `defaultDatabasePath()`.
     public var database: String?
 
+    /// Freshness windows of every registry without an override in `cacheOverrides`.
     public var cache = CachePolicy()
+
+    /// Freshness windows set in `registries` entries, keyed like `registries`.
+    public var cacheOverrides: [String: CachePolicyOverride] = [:]
+
+    public var maintenance = CacheMaintenance()
+
+    /// Bearer token that `POST /v1/refresh` and `DELETE /v1/tags` require when the service listens on a
+    /// non-loopback address; nil disables those routes there.
+    public var adminToken: String?
 
     /// Settings per registry, keyed as references write the registry: `HOST` or `HOST:PORT`.
     public var registries: [String: RegistrySettings] = [:]
@@ -39,6 +49,11 @@ public struct Configuration: Sendable, Equatable {
         var settings = RegistrySettings()
         settings.fetcher = defaultFetcher
         return settings
+    }
+
+    /// Returns the freshness windows of `registry`: `cache` with its `registries` entry's overrides applied.
+    public func cachePolicy(for registry: String) -> CachePolicy {
+        cacheOverrides[registry]?.applied(to: cache) ?? cache
     }
 
     /// Marks `registry` as reached over plain HTTP and allowed under the access policy, as `--insecure-registry`

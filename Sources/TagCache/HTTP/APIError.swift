@@ -2,7 +2,7 @@
 struct APIError: Error, Sendable {
     let status: Int
     let code: String
-    let message: String
+    var message: String
     var headers: [(name: String, value: String)] = []
 
     var response: HTTPResponse {
@@ -15,6 +15,23 @@ struct APIError: Error, Sendable {
         switch error {
         case .store(let error):
             return APIError(status: 500, code: "INTERNAL_ERROR", message: "cache database error: \(error.description)")
+        case .recentFailure(let fetchError, let retryAfter):
+            var answer = from(.fetch(fetchError))
+            answer.message = error.description
+            if fetchError.isNegative {
+                answer.headers = [
+                    ("Cache-Control", "max-age=\(retryAfter)"),
+                    ("Cache-Status", "tagcache; hit; ttl=\(retryAfter); detail=negative"),
+                ]
+            } else {
+                answer.headers = [
+                    ("Retry-After", String(retryAfter)),
+                    ("Cache-Status", "tagcache; hit; detail=backoff"),
+                ]
+            }
+            return answer
+        case .notCached:
+            return APIError(status: 504, code: "NOT_CACHED", message: error.description)
         case .fetch(let error):
             switch error.kind {
             case .nameUnknown:

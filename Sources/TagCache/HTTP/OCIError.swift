@@ -1,9 +1,9 @@
 /// An error response in the OCI distribution specification's shape:
 /// `{"errors": [{"code": "...", "message": "...", "detail": ...}]}`.
 struct OCIError: Error, Sendable {
-    let status: Int
+    var status: Int
     let code: String
-    let message: String
+    var message: String
     /// A JSON string placed in `detail`, or nil for `null`.
     var detail: String?
     var headers: [(name: String, value: String)] = []
@@ -24,6 +24,13 @@ struct OCIError: Error, Sendable {
         switch error {
         case .store:
             return OCIError(status: status, code: "UNKNOWN", message: error.description, detail: name)
+        case .notCached:
+            return OCIError(status: status, code: "UNAVAILABLE", message: error.description, detail: name)
+        case .recentFailure(let fetchError, _):
+            var mapped = from(.fetch(fetchError), name: name)
+            mapped.message = error.description
+            mapped.status = status
+            return mapped
         case .fetch(let fetchError):
             switch fetchError.kind {
             case .nameUnknown, .nameUnknownOrDenied:

@@ -13,7 +13,9 @@ struct QueriedTagsResponse: Sendable {
     /// Whether the request needs tag history, which this server may not keep.
     var needsHistory: Bool { detail || query.needsHistory }
 
-    func render(_ answer: CacheAnswer) -> HTTPResponse {
+    /// Renders `answer` filtered and sorted by the query. `ifNoneMatch` applies to the filtered list, except with
+    /// `detail`, whose body carries more than the list its ETag identifies, so it is always sent in full.
+    func render(_ answer: CacheAnswer, ifNoneMatch: String? = nil) -> HTTPResponse {
         var firstSeen: [String: Date] = [:]
         if needsHistory, let history {
             do {
@@ -26,7 +28,9 @@ struct QueriedTagsResponse: Sendable {
 
         var entry = answer.entry
         entry.tags = query.apply(to: entry.tags, firstSeen: firstSeen)
-        var response = TagsResponse.render(CacheAnswer(entry: entry, source: answer.source, now: answer.now))
+        var response = TagsResponse.render(
+            CacheAnswer(entry: entry, source: answer.source, now: answer.now, policy: answer.policy),
+            ifNoneMatch: detail ? nil : ifNoneMatch)
         if detail {
             response.body = Self.insertingDetails(into: response.body, tags: entry.tags, firstSeen: firstSeen)
         }

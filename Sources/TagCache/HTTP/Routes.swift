@@ -103,9 +103,11 @@ public struct Routes: HTTPHandler {
             ).response)
         }
 
+        let directives = RequestDirectives(cacheControl: request.header("Cache-Control"))
+        let ifNoneMatch = request.header("If-None-Match")
         return Routes.answer(
-            reference, cache: cache,
-            render: { queried.render($0) },
+            reference, cache: cache, directives: directives,
+            render: { queried.render($0, ifNoneMatch: ifNoneMatch) },
             failure: { APIError.from($0).response })
     }
 
@@ -116,12 +118,13 @@ public struct Routes: HTTPHandler {
     ///   - failure: Builds the response for a lookup or fetch that produced no tag list.
     static func answer(
         _ reference: ImageReference, cache: TagCacheService,
+        directives: RequestDirectives = RequestDirectives(),
         render: @escaping @Sendable (CacheAnswer) -> HTTPResponse,
         failure: @escaping @Sendable (CacheError) -> HTTPResponse
     ) -> HTTPHandlerResult {
         let lookup: TagCacheService.Lookup
         do {
-            lookup = try cache.lookup(reference)
+            lookup = try cache.lookup(reference, directives: directives)
         } catch {
             return .response(failure(error))
         }

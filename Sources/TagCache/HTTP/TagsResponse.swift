@@ -1,6 +1,20 @@
-/// The `200` response of `GET /v1/tags`: the JSON body, `Cache-Status` (RFC 9211) and `Age`.
+/// The responses of `GET /v1/tags` that carry a tag list: `200` with the JSON body, or `304` when the client's
+/// `If-None-Match` matches. Both carry `ETag`, `Last-Modified`, `Cache-Control`, `Age` and `Cache-Status`.
 enum TagsResponse {
-    static func render(_ answer: CacheAnswer) -> HTTPResponse {
+    /// Renders `answer`, as `304 Not Modified` without a body when `ifNoneMatch` matches its entity tag.
+    static func render(_ answer: CacheAnswer, ifNoneMatch: String? = nil) -> HTTPResponse {
+        let entityTag = answer.entityTag
+        let headers: [(name: String, value: String)] = [
+            ("ETag", entityTag.headerValue),
+            ("Last-Modified", HTTPDate.format(answer.entry.changedAt)),
+            ("Cache-Control", cacheControl(answer)),
+            ("Age", String(answer.age)),
+            ("Cache-Status", cacheStatus(answer)),
+        ]
+        if let ifNoneMatch, entityTag.matches(ifNoneMatch: ifNoneMatch) {
+            return HTTPResponse(status: 304, headers: headers)
+        }
+
         let entry = answer.entry
         var body = "{\"reference\":\(JSONText.string(entry.reference.name))"
         body += ",\"tags\":\(JSONText.array(entry.tags))"
@@ -8,32 +22,42 @@ enum TagsResponse {
         body += ",\"expires_at\":\"\(RFC3339.format(entry.expiresAt))\""
         body += ",\"stale\":\(answer.isStale)"
         body += "}\n"
-
         return HTTPResponse(
-            status: 200,
-            headers: [
-                ("Content-Type", "application/json"),
-                ("Cache-Status", cacheStatus(answer)),
-                ("Age", String(answer.age)),
-            ],
-            body: Array(body.utf8))
+            status: 200, headers: [("Content-Type", "application/json")] + headers, body: Array(body.utf8))
     }
 
-    /// The `Cache-Status` field value, with `tagcache` as the cache's name.
+    /// The `Cache-Control` field value: the seconds of freshness left and the entry's stale windows (RFC 9111,
+    /// RFC 5861), so that a cache in front of tagcache keeps the same windows.
+    static func cacheControl(_ answer: CacheAnswer) -> String {
+        let policy = answer.policy
+        return "max-age=\(max(0, answer.ttl)), stale-while-revalidate=\(policy.staleWhileRevalidate), "
+            + "stale-if-error=\(policy.staleIfError)"
+    }
+
+    /// The `Cache-Status` field value (RFC 9211), with `tagcache` as the cache's name.
     static func cacheStatus(_ answer: CacheAnswer) -> String {
+        let ttl = "ttl=\(answer.ttl)"
         switch answer.source {
         case .fresh:
-            return "tagcache; hit; ttl=\(answer.ttl)"
+            return "tagcache; hit; \(ttl)"
         case .staleWhileRevalidate:
-            return "tagcache; hit; ttl=\(answer.ttl); detail=stale-while-revalidate"
+            return "tagcache; hit; \(ttl); detail=stale-while-revalidate"
+        case .maxStale:
+            return "tagcache; hit; \(ttl); detail=max-stale"
+        case .onlyIfCached:
+            return "tagcache; hit; \(ttl)" + (answer.isStale ? "; detail=only-if-cached" : "")
         case .staleAfterRecentError:
-            return "tagcache; hit; ttl=\(answer.ttl); detail=stale-if-error"
+            return "tagcache; hit; \(ttl); detail=stale-if-error"
         case .staleIfError:
-            return "tagcache; fwd=stale; ttl=\(answer.ttl); detail=stale-if-error"
+            // A list that is still fresh was forwarded only because the request asked for it.
+            let forward = answer.ttl >= 0 ? "request" : "stale"
+            return "tagcache; fwd=\(forward); \(ttl); detail=stale-if-error"
         case .miss(let collapsed):
-            return "tagcache; fwd=uri-miss; fwd-status=200; stored; ttl=\(answer.ttl)" + (collapsed ? "; collapsed" : "")
+            return "tagcache; fwd=uri-miss; fwd-status=200; stored; \(ttl)" + (collapsed ? "; collapsed" : "")
         case .revalidated(let collapsed):
-            return "tagcache; fwd=stale; fwd-status=200; stored; ttl=\(answer.ttl)" + (collapsed ? "; collapsed" : "")
+            return "tagcache; fwd=stale; fwd-status=200; stored; \(ttl)" + (collapsed ? "; collapsed" : "")
+        case .revalidatedOnRequest(let collapsed):
+            return "tagcache; fwd=request; fwd-status=200; stored; \(ttl)" + (collapsed ? "; collapsed" : "")
         }
     }
 }

@@ -50,6 +50,12 @@ public struct FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     public var kind: Kind
     public var message: String
 
+    /// Whether the registry reported the repository missing (or, as Docker Hub does, missing or private), which
+    /// the cache remembers for `negative_ttl` and never hides behind a stored list.
+    public var isNegative: Bool {
+        kind == .nameUnknown || kind == .nameUnknownOrDenied
+    }
+
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message

@@ -5,7 +5,7 @@ extension SQLiteTagStore {
     /// Columns that `entry(from:)` reads, in its order.
     static let entryColumns = """
         reference, registry, fetched_at, expires_at, changed_at, tag_count, last_error, last_error_at, \
-        next_attempt_at
+        next_attempt_at, failure_count, last_read_at, read_count
         """
 
     /// Returns the row id and the entry without tags of `reference`, or nil when none is stored.
@@ -42,7 +42,10 @@ extension SQLiteTagStore {
             changedAt: Date(unixMilliseconds: row.int64(firstColumn + 4)),
             lastError: row.optionalString(firstColumn + 6),
             lastErrorAt: row.optionalInt64(firstColumn + 7).map(Date.init(unixMilliseconds:)),
-            nextAttemptAt: row.optionalInt64(firstColumn + 8).map(Date.init(unixMilliseconds:))
+            nextAttemptAt: row.optionalInt64(firstColumn + 8).map(Date.init(unixMilliseconds:)),
+            failureCount: Int(row.int64(firstColumn + 9)),
+            lastReadAt: row.optionalInt64(firstColumn + 10).map(Date.init(unixMilliseconds:)),
+            readCount: Int(row.int64(firstColumn + 11))
         )
     }
 
@@ -70,11 +73,12 @@ extension SQLiteTagStore {
             """
             UPDATE repositories
             SET fetched_at = ?, expires_at = ?, changed_at = ?, tag_count = ?,
-                last_error = NULL, last_error_at = NULL, next_attempt_at = NULL
+                last_error = NULL, last_error_at = NULL, next_attempt_at = NULL, failure_count = 0
             WHERE id = ?
             """,
             [.integer(fetchedAt), .integer(expiresAt), .integer(changedAt), .integer(Int64(tags.count)), .integer(id)]
         )
+        try connection.run("DELETE FROM failed_lookups WHERE reference = ?", [.text(reference.name)])
 
         return StoredEntry(
             reference: reference,

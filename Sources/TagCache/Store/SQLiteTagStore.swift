@@ -12,8 +12,9 @@ public final class SQLiteTagStore: TagStore {
     public let path: String
 
     // The connection is not Sendable. The Mutex is its only owner and lends it to one thread at a time, and no
-    // method lets it escape the lock, so sharing this instance between threads is safe.
-    private let connection: Mutex<SQLiteConnection>
+    // method lets it escape the lock, so sharing this instance between threads is safe. It is internal only so
+    // that the extensions in SQLiteTagStore+*.swift can lock it.
+    let connection: Mutex<SQLiteConnection>
 
     /// Opens or creates the database at `path`, creating its directory when missing, and applies the schema
     /// migrations the file lacks.
@@ -74,7 +75,8 @@ public final class SQLiteTagStore: TagStore {
         try connection.withLock { connection throws(StoreError) in
             try connection.run(
                 """
-                UPDATE repositories SET last_error = ?, last_error_at = ?, next_attempt_at = ?
+                UPDATE repositories
+                SET last_error = ?, last_error_at = ?, next_attempt_at = ?, failure_count = failure_count + 1
                 WHERE reference = ?
                 """,
                 [
@@ -88,9 +90,13 @@ public final class SQLiteTagStore: TagStore {
     @discardableResult
     public func removeEntry(for reference: ImageReference) throws(StoreError) -> Bool {
         try connection.withLock { connection throws(StoreError) -> Bool in
-            // The foreign key's ON DELETE CASCADE deletes the tag history with the row.
-            try connection.run("DELETE FROM repositories WHERE reference = ?", [.text(reference.name)])
-            return connection.changes > 0
+            try connection.withTransaction(immediate: true) { () throws(StoreError) -> Bool in
+                // The foreign key's ON DELETE CASCADE deletes the tag history with the row.
+                try connection.run("DELETE FROM repositories WHERE reference = ?", [.text(reference.name)])
+                let existed = connection.changes > 0
+                try connection.run("DELETE FROM failed_lookups WHERE reference = ?", [.text(reference.name)])
+                return existed
+            }
         }
     }
 

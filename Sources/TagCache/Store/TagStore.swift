@@ -18,18 +18,55 @@ public protocol TagStore: Sendable {
         _ tags: [String], for reference: ImageReference, fetchedAt: Date, expiresAt: Date
     ) throws(StoreError) -> StoredEntry
 
-    /// Records a failed refresh without touching the stored tags or their times. Does nothing when no entry of
-    /// `reference` is stored.
+    /// Records a failed refresh and adds one to `failureCount`, without touching the stored tags or their times.
+    /// Does nothing when no entry of `reference` is stored.
     func recordFailure(
         for reference: ImageReference, message: String, at time: Date, nextAttemptAt: Date?
     ) throws(StoreError)
 
-    /// Deletes the entry of `reference` and its tag history. Returns whether an entry existed.
+    /// Returns the failed fetch recorded for `reference` while it has no stored entry, or nil.
+    func failedLookup(for reference: ImageReference) throws(StoreError) -> FailedLookup?
+
+    /// Records or replaces the failed fetch of `failure.reference`.
+    ///
+    /// - Parameter removingEntry: Also delete the stored entry and its tag history, in the same transaction, as a
+    ///   repository the registry reports unknown needs.
+    func recordFailedLookup(_ failure: FailedLookup, removingEntry: Bool) throws(StoreError)
+
+    /// Deletes the entry of `reference`, its tag history and any failed fetch recorded for it. Returns whether an
+    /// entry existed.
     @discardableResult
     func removeEntry(for reference: ImageReference) throws(StoreError) -> Bool
 
     /// Returns every stored entry without its tags (`tags` is empty, `tagCount` is set), ordered by reference.
     func allEntries() throws(StoreError) -> [StoredEntry]
+
+    /// Adds a batch of reads to the stored entries in one transaction. Reads of references no longer stored are
+    /// dropped, and `lastReadAt` never moves back.
+    func recordReads(_ reads: [EntryReads]) throws(StoreError)
+
+    /// Returns up to `limit` entries without tags that expire after `now` and at or before `before`, were read
+    /// since their last fetch, and are not waiting out a failed refresh, soonest expiry first.
+    func entriesToRefreshAhead(now: Date, expiringBefore before: Date, limit: Int) throws(StoreError) -> [StoredEntry]
+
+    /// Deletes the entries last used before `time`, where use is the last read or, for an entry never read, its
+    /// fetch. Returns how many were deleted.
+    @discardableResult
+    func evictEntries(lastUsedBefore time: Date) throws(StoreError) -> Int
+
+    /// Deletes the least recently used entries until at most `maxEntries` remain. Returns how many were deleted.
+    @discardableResult
+    func evictLeastRecentlyUsed(keeping maxEntries: Int) throws(StoreError) -> Int
+
+    /// Returns the number of stored entries.
+    func entryCount() throws(StoreError) -> Int
+
+    /// Returns every recorded failed fetch of a reference without a stored entry, ordered by reference.
+    func allFailedLookups() throws(StoreError) -> [FailedLookup]
+
+    /// Deletes failed fetches whose retry time is before `time`. Returns how many were deleted.
+    @discardableResult
+    func removeFailedLookups(retryBefore time: Date) throws(StoreError) -> Int
 }
 
 /// One cached repository.
@@ -45,10 +82,16 @@ public struct StoredEntry: Sendable, Equatable {
     public var lastError: String?
     public var lastErrorAt: Date?
     public var nextAttemptAt: Date?
+    /// Consecutive failed refreshes since the last successful fetch.
+    public var failureCount: Int
+    /// Last read written to the store; nil when none was written since the entry was stored.
+    public var lastReadAt: Date?
+    public var readCount: Int
 
     public init(
         reference: ImageReference, tags: [String], tagCount: Int, fetchedAt: Date, expiresAt: Date,
-        changedAt: Date, lastError: String? = nil, lastErrorAt: Date? = nil, nextAttemptAt: Date? = nil
+        changedAt: Date, lastError: String? = nil, lastErrorAt: Date? = nil, nextAttemptAt: Date? = nil,
+        failureCount: Int = 0, lastReadAt: Date? = nil, readCount: Int = 0
     ) {
         self.reference = reference
         self.tags = tags
@@ -59,6 +102,9 @@ public struct StoredEntry: Sendable, Equatable {
         self.lastError = lastError
         self.lastErrorAt = lastErrorAt
         self.nextAttemptAt = nextAttemptAt
+        self.failureCount = failureCount
+        self.lastReadAt = lastReadAt
+        self.readCount = readCount
     }
 }
 
