@@ -68,6 +68,20 @@ final class TagsQueryRoutesTests: XCTestCase {
         XCTAssertEqual(fetcher.calls, 0)
     }
 
+    func testUnknownParameter_is400NamingIt() async throws {
+        let fetcher = ScriptedFetcher(tags: ["1.0"])
+        let server = try RoutesServer(test: self, fetcher: fetcher)
+
+        let (status, json, _) = try await server.getJSON(path + "&hide-signatures=1")
+
+        XCTAssertEqual(status, 400)
+        let error = json["error"] as? [String: String]
+        XCTAssertEqual(error?["code"], "INVALID_PARAMETER")
+        XCTAssertTrue(
+            error?["message"]?.contains("unknown query parameter \"hide-signatures\"") == true, error?["message"] ?? "")
+        XCTAssertEqual(fetcher.calls, 0)
+    }
+
     func testInvalidSort_is400() async throws {
         let server = try RoutesServer(test: self, fetcher: ScriptedFetcher(tags: ["1.0"]))
 

@@ -20,7 +20,7 @@ struct OCIError: Error, Sendable {
 
     /// Maps a failed lookup of repository `name` to the specification's codes.
     static func from(_ error: CacheError, name: String) -> OCIError {
-        let status = APIError.from(error).status
+        let status = APIError.gatewayStatus(error)
         switch error {
         case .store:
             return OCIError(status: status, code: "UNKNOWN", message: error.description, detail: name)

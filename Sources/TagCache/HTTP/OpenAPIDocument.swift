@@ -208,6 +208,79 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "304": {
+            "description": "Not modified: `If-None-Match` matched the `ETag`. No body; `ETag`, `Cache-Control` and `Age` are sent."
+          },
+          "401": {
+            "description": "`UNAUTHORIZED`: the registry rejected tagcache's credentials, or requires some and none were found.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "summary": "Delete a stored tag list and any remembered failure (purge)",
+        "description": "On a non-loopback listen address the request needs `Authorization: Bearer <admin_token>`.",
+        "parameters": [
+          {
+            "name": "reference",
+            "in": "query",
+            "required": true,
+            "description": "Repository reference without tag or digest, such as `docker.io/library/debian`.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "400": {
+            "description": "`INVALID_PARAMETER` or `INVALID_REFERENCE`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "`UNAUTHORIZED`: the admin bearer token is missing or wrong.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "`ADMIN_DISABLED`: no `admin_token` is configured and the server listens on a non-loopback address.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "`NOT_CACHED`: nothing is stored for the reference.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -620,6 +693,167 @@ enum OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/ProxmoxError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/repositories": {
+      "get": {
+        "summary": "Every stored tag list and every remembered failed lookup",
+        "responses": {
+          "200": {
+            "description": "`{\"repositories\": [...], \"failed_lookups\": [...]}` with tag counts, times, reads and errors.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "repositories": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    },
+                    "failed_lookups": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  },
+                  "required": [
+                    "repositories",
+                    "failed_lookups"
+                  ]
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "`METHOD_NOT_ALLOWED`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/refresh": {
+      "post": {
+        "summary": "Fetch a repository's tag list now, sharing a fetch already in flight",
+        "description": "On a non-loopback listen address the request needs `Authorization: Bearer <admin_token>`.",
+        "parameters": [
+          {
+            "name": "reference",
+            "in": "query",
+            "required": true,
+            "description": "Repository reference without tag or digest, such as `docker.io/library/debian`.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The refreshed tag list, as `GET /v1/tags` returns it.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Tags"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "`INVALID_PARAMETER` or `INVALID_REFERENCE`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "`UNAUTHORIZED`: the admin bearer token is missing or wrong, or the registry rejected the credentials.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "`ADMIN_DISABLED` or `REGISTRY_NOT_ALLOWED`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "`NAME_UNKNOWN` or `NOT_FOUND_OR_DENIED`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "`UPSTREAM_ERROR`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "504": {
+            "description": "`UPSTREAM_TIMEOUT`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "summary": "Counters and gauges in the Prometheus text format",
+        "responses": {
+          "200": {
+            "description": "Prometheus text exposition format 0.0.4.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "`METHOD_NOT_ALLOWED`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }

@@ -17,6 +17,9 @@ public struct OperatorRoutes: HTTPHandler {
         self.log = log
     }
 
+    /// Paths these routes serve, as the OpenAPI document writes them.
+    static let pathTemplates = ["/v1/repositories", "/v1/refresh", "/metrics"]
+
     public func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
         switch (request.method, request.path) {
         case ("GET", "/v1/repositories"), ("HEAD", "/v1/repositories"):

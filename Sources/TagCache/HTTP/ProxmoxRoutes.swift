@@ -60,7 +60,7 @@ struct ProxmoxRoutes {
                     body: Array("{\"data\":\(JSONText.array(answer.entry.tags))}\n".utf8))
             },
             failure: { error in
-                let status = APIError.from(error).status
+                let status = APIError.gatewayStatus(error)
                 return Self.message(error.description, status: status)
             })
     }

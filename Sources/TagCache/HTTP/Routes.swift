@@ -72,7 +72,19 @@ public struct Routes: HTTPHandler {
         }
     }
 
+    /// Query parameters of `/v1/tags`. Any other name is rejected, so a misspelled filter is not silently ignored.
+    static let tagsParameters: Set<String> = [
+        "reference", "sort", "order", "include", "exclude", "limit", "hide_signatures", "detail",
+    ]
+
     private func tags(_ request: HTTPRequest) -> HTTPHandlerResult {
+        if let unknown = request.query.first(where: { !Routes.tagsParameters.contains($0.name) }) {
+            return .response(APIError(
+                status: 400, code: "INVALID_PARAMETER",
+                message: "unknown query parameter \"\(unknown.name)\"; /v1/tags takes "
+                    + Routes.tagsParameters.sorted().joined(separator: ", ")
+            ).response)
+        }
         guard let text = request.queryValue("reference"), !text.isEmpty else {
             return .response(APIError(
                 status: 400, code: "INVALID_PARAMETER",

@@ -63,8 +63,9 @@ extension RegistryClient {
         case .tls:
             return FetchError(
                 .unreachable,
-                "TLS with registry \(registry) failed: \(error.message); if the registry speaks plain HTTP, set "
-                    + "plain_http for it in the configuration")
+                "TLS with registry \(registry) failed: \(error.message); for a certificate from a private CA set "
+                    + "ca_file for the registry, for a registry that requires client certificates set client_cert "
+                    + "and client_key, and for a registry that speaks plain HTTP set plain_http")
         case .tooLarge:
             return FetchError(
                 .limitExceeded,

@@ -15,7 +15,7 @@ final class RoutesServer {
     /// - Parameter makeRoutes: Builds the handler from the cache, for tests that need other route settings.
     init(
         test: XCTestCase, fetcher: any TagFetcher, policy: CachePolicy = CachePolicy(),
-        makeRoutes: (TagCacheService, SQLiteTagStore) -> Routes = { cache, store in Routes(cache: cache, log: Log(minimumLevel: .error), history: store) }
+        makeRoutes: (TagCacheService, SQLiteTagStore) -> any HTTPHandler = { cache, store in Routes(cache: cache, log: Log(minimumLevel: .error), history: store) }
     ) throws {
         let directory = try StoreTestDirectory.make(for: test)
         store = try SQLiteTagStore(path: directory.appending(path: "cache.sqlite").path)
