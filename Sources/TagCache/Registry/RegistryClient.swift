@@ -13,6 +13,8 @@ public final class RegistryClient: TagFetcher {
     let credentials: CredentialResolver
     /// Rate-limit headers and retry counts per registry, for a status page.
     public let stats: RegistryStats
+    /// Spaces every request to a registry by its `rate`; nil sends requests without waiting.
+    let limiter: RegistryLimiter?
 
     /// Responses other than `tags/list` pages (the `/v2/` probe, token responses) are small. Their bodies are
     /// capped here or at the registry's `maxPageBytes`, whichever is lower.
@@ -20,13 +22,16 @@ public final class RegistryClient: TagFetcher {
 
     /// - Parameter settings: Returns the settings of a registry as written in references, such as `docker.io`.
     /// - Parameter credentials: Finds the credential for each repository; anonymous by default.
+    /// - Parameter limiter: Spaces the requests to each registry (probe, token, pages) by its `rate` and lowers
+    ///   that rate after a `429`. Wrap the client in a `LimitedFetcher` with the same limiter to bound concurrency.
     public init(
         settings: @escaping @Sendable (String) -> RegistrySettings, credentials: CredentialResolver = .anonymous,
-        stats: RegistryStats = RegistryStats(), log: Log
+        stats: RegistryStats = RegistryStats(), limiter: RegistryLimiter? = nil, log: Log
     ) {
         self.settingsForRegistry = settings
         self.credentials = credentials
         self.stats = stats
+        self.limiter = limiter
         self.log = log
     }
 
