@@ -58,7 +58,7 @@ public final class RegistryClient: TagFetcher {
         }
         var chain = PageChain(reference: reference, firstPage: firstPage)
         var pageURL = firstPage
-        var tags = Set<[UInt8]>()
+        var tags: [String] = []
         var pages = 0
         var hasReauthenticated = false
 
@@ -93,7 +93,7 @@ public final class RegistryClient: TagFetcher {
 
             pages += 1
             let pageTags = try decodePage(response.body, url: pageURL, target: target)
-            tags.formUnion(pageTags.map { Array($0.utf8) })
+            tags += pageTags
             log.debug(
                 "registry.page",
                 [
@@ -113,8 +113,7 @@ public final class RegistryClient: TagFetcher {
             pageURL = next
         }
 
-        let sorted = tags.sorted { $0.lexicographicallyPrecedes($1) }
-        return FetchedTags(tags: sorted.map { String(decoding: $0, as: UTF8.self) }, pages: pages)
+        return FetchedTags(tags: TagOrder.sortedUnique(tags), pages: pages)
     }
 
     private func credential(for reference: ImageReference) throws(FetchError) -> RegistryCredential? {
