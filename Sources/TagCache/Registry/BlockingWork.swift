@@ -12,8 +12,11 @@ import Synchronization
 /// takes the next waiting one before it exits, so a steady load reuses threads.
 enum BlockingWork {
     /// Threads at most. `RegistryLimiter` bounds the transfers per registry; this bounds the total over all
-    /// registries, DNS lookups included.
-    static let maxThreads = 64
+    /// registries, DNS lookups included. A call waits while the pool is full, so the bound must exceed the
+    /// blocking calls that wait on each other: a test process holds 100 client transfers to its own server while
+    /// that server's 100 upstream transfers wait.
+    // NOTE: 256 is a judgement, not a measured limit.
+    static let maxThreads = 256
 
     private static let pool = BlockingThreadPool(maxThreads: maxThreads)
 
