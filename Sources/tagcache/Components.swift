@@ -10,12 +10,16 @@ struct Components {
     init(configuration: Configuration, credentials: CredentialResolver, log: Log) throws(StoreError) {
         store = try SQLiteTagStore(path: configuration.databasePath)
         let settings: @Sendable (String) -> RegistrySettings = { configuration.settings(for: $0) }
-        let fetcher = FetcherRouter(
+        let limiter = RegistryLimiter(settings: settings)
+        let router = FetcherRouter(
             settings: settings,
             fetchers: [
-                .oci: RegistryClient(settings: settings, credentials: credentials, stats: registryStats, log: log),
+                .oci: RegistryClient(
+                    settings: settings, credentials: credentials, stats: registryStats, limiter: limiter, log: log),
+                // NOTE: skopeo sends its own requests, so only the concurrency limit applies to it, not the rate.
                 .skopeo: SkopeoFetcher(settings: settings, credentials: credentials, log: log),
             ])
+        let fetcher = LimitedFetcher(router, limiter: limiter)
         cache = TagCacheService(
             store: store, fetcher: fetcher, policy: { configuration.cachePolicy(for: $0) },
             maintenance: configuration.maintenance, log: log)

@@ -75,6 +75,30 @@ final class ConfigurationTests: XCTestCase {
         assertRejected(#"{"listen": "#, mentioning: "is not valid JSON")
     }
 
+    func testDecode_readsLoadLimits() throws {
+        let configuration = try decode(
+            #"{"registries": {"127.0.0.1:5000": {"concurrency": 8, "rate": 0}, "a.example": {"rate": 2.5}}}"#)
+
+        XCTAssertEqual(configuration.settings(for: "127.0.0.1:5000").concurrency, 8)
+        XCTAssertEqual(configuration.settings(for: "127.0.0.1:5000").rate, 0)
+        XCTAssertEqual(configuration.settings(for: "a.example").rate, 2.5)
+        XCTAssertEqual(configuration.settings(for: "a.example").concurrency, 4)
+        XCTAssertEqual(configuration.settings(for: "docker.io").rate, 10)
+    }
+
+    func testDecode_rejectsBadLoadLimits() {
+        assertRejected(
+            #"{"registries": {"127.0.0.1:5000": {"concurrency": 0}}}"#,
+            mentioning: #""registries.127.0.0.1:5000.concurrency" must be an integer from 1 to 1000"#)
+        assertRejected(
+            #"{"registries": {"127.0.0.1:5000": {"concurrency": 2.5}}}"#, mentioning: "must be an integer from 1")
+        assertRejected(
+            #"{"registries": {"127.0.0.1:5000": {"rate": -1}}}"#,
+            mentioning: #""registries.127.0.0.1:5000.rate" must be a number from 0.0 to 100000.0"#)
+        assertRejected(#"{"registries": {"127.0.0.1:5000": {"rate": "10"}}}"#, mentioning: "must be a number from 0")
+        assertRejected(#"{"registries": {"127.0.0.1:5000": {"rate": true}}}"#, mentioning: "must be a number from 0")
+    }
+
     func testAddInsecureRegistry_setsPlainHTTPAndAllowKeepingOtherSettings() throws {
         var configuration = try decode(#"{"registries": {"127.0.0.1:5000": {"page_size": 50}}}"#)
 

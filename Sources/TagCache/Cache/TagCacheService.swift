@@ -240,7 +240,10 @@ public final class TagCacheService: Sendable {
     }
 
     func refreshInBackground(_ stale: StoredEntry) {
-        flights.start(stale.reference.name) { await self.refresh(stale.reference, replacing: stale) }
+        // The flight's task inherits the task-local value, so its fetch waits behind fetches a client waits for.
+        FetchPriority.$current.withValue(.background) {
+            flights.start(stale.reference.name) { await self.refresh(stale.reference, replacing: stale) }
+        }
     }
 
     /// Fetches the tag list and stores it; on failure records the error on the stored entry, if any.

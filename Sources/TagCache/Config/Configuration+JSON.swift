@@ -169,7 +169,8 @@ extension Configuration {
             object,
             known: [
                 "plain_http", "allow", "connect_timeout", "request_timeout", "page_size", "max_pages",
-                "max_page_bytes", "tls_verify", "ca_file", "client_cert", "client_key", "fetcher",
+                "max_page_bytes", "tls_verify", "ca_file", "client_cert", "client_key", "fetcher", "concurrency",
+                "rate",
             ])
         var settings = RegistrySettings()
         if let plainHTTP = try reader.bool(object, "plain_http") { settings.plainHTTP = plainHTTP }
@@ -185,6 +186,10 @@ extension Configuration {
         if let bytes = try reader.integer(object, "max_page_bytes", range: 1024...(1 << 30)) {
             settings.maxPageBytes = bytes
         }
+        if let concurrency = try reader.integer(object, "concurrency", range: 1...1000) {
+            settings.concurrency = concurrency
+        }
+        if let rate = try reader.number(object, "rate", range: 0...100_000) { settings.rate = rate }
         try decodeTransport(object, reader: reader, into: &settings)
         return settings
     }
@@ -289,6 +294,16 @@ struct JSONObjectReader {
                     + "got \(value)")
         }
         return integer
+    }
+
+    func number(_ object: [String: Any], _ key: String, range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard let value = object[key] else { return nil }
+        guard let number = value as? NSNumber, !number.isJSONBoolean, range.contains(number.doubleValue) else {
+            throw ConfigurationError(
+                "\(source): \"\(qualified(key))\" must be a number from \(range.lowerBound) to \(range.upperBound), "
+                    + "got \(value)")
+        }
+        return number.doubleValue
     }
 
     /// Reads a path that must name a readable regular file.

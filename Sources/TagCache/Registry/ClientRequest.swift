@@ -28,6 +28,11 @@ struct ClientRequest: Sendable {
     /// the host itself. Ignored when the host is an address literal, because curl then connects to it directly.
     var pinnedAddresses: [IPAddress] = []
 
+    /// Requests with the same key may share curl handles and so reuse open connections; nil opens a connection
+    /// for this request alone. curl reuses a connection only for the same scheme, host, port and TLS settings,
+    /// and the connection was made to an address that `pinnedAddresses` of an earlier request permitted.
+    var connectionKey: String?
+
     init(url: HTTPURL) {
         self.url = url
     }
@@ -38,4 +43,6 @@ struct ClientResponse: Sendable {
     var status: Int
     var headers: HTTPHeaders
     var body: [UInt8]
+    /// Connections curl opened for this request: 0 when it reused an open one.
+    var newConnections = 1
 }

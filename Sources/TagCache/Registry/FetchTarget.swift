@@ -36,6 +36,7 @@ struct FetchTarget: Sendable {
         request.totalTimeout = settings.requestTimeout
         request.maxBodyBytes = maxBodyBytes
         request.pinnedAddresses = addresses
+        request.connectionKey = registry
         request.verifyTLS = settings.tlsVerify
         request.caFile = settings.caFile
         request.clientCertificateFile = settings.clientCertificateFile

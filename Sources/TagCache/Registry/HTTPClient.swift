@@ -3,10 +3,12 @@ import Synchronization
 
 /// A blocking HTTP/1.1 client on libcurl. The only code in tagcache that calls libcurl.
 ///
-/// Each request uses its own easy handle, so calls from several threads at once are safe. The client never
-/// follows redirects, never uses a proxy from the environment, and speaks only `http` and `https`.
-// NOTE: a fresh handle per request means a new connection, and a new TLS handshake, per page.
+/// Each transfer has an easy handle to itself, so calls from several threads at once are safe. Requests with the
+/// same `connectionKey` reuse idle handles and their open connections. The client never follows redirects, never
+/// uses a proxy from the environment, and speaks only `http` and `https`.
 struct HTTPClient: Sendable {
+    private let handles = CurlHandleCache()
+
     init() {}
 
     /// Performs `request` on the calling thread and returns the response, whatever its status.
@@ -21,10 +23,10 @@ struct HTTPClient: Sendable {
         precondition(request.maxBodyBytes > 0, "maxBodyBytes must be positive")
         try Self.initializeLibrary()
 
-        guard let handle = curl_easy_init() else {
+        guard let handle = handles.checkOut(key: request.connectionKey) else {
             throw TransportError(.other, "\(request.method) \(request.url) failed: curl_easy_init returned null")
         }
-        defer { curl_easy_cleanup(handle) }
+        defer { handles.checkIn(handle, key: request.connectionKey) }
 
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -46,7 +48,10 @@ struct HTTPClient: Sendable {
 
         var status = 0
         _ = tc_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return ClientResponse(status: status, headers: transfer.headers, body: transfer.body)
+        var newConnections = 0
+        _ = tc_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &newConnections)
+        return ClientResponse(
+            status: status, headers: transfer.headers, body: transfer.body, newConnections: newConnections)
     }
 
     /// Sets every option for `request`. Returns the first failing code, or `CURLE_OK`.

@@ -9,6 +9,12 @@ extension RegistryClient {
         let started = Date()
         var attempt = 1
         while true {
+            if let limiter, await !limiter.acquireRequest(registry: target.registry) {
+                throw FetchError(
+                    .unreachable,
+                    "fetch from registry \(target.registry) was cancelled while \(request.method) \(request.url) "
+                        + "waited for the registry's request rate")
+            }
             let result: Result<ClientResponse, TransportError>
             do {
                 result = .success(try await http.send(request))
@@ -20,6 +26,9 @@ extension RegistryClient {
             switch result {
             case .success(let response):
                 stats.recordHeaders(response.headers, registry: target.registry)
+                if response.status == 429 {
+                    limiter?.recordRateLimited(registry: target.registry)
+                }
                 delay = policy.delay(after: response, attempt: attempt)
             case .failure(let error):
                 delay = policy.delay(after: error, attempt: attempt)

@@ -13,6 +13,8 @@ public final class RegistryClient: TagFetcher {
     let credentials: CredentialResolver
     /// Rate-limit headers and retry counts per registry, for a status page.
     public let stats: RegistryStats
+    /// Spaces every request to a registry by its `rate`; nil sends requests without waiting.
+    let limiter: RegistryLimiter?
 
     /// Responses other than `tags/list` pages (the `/v2/` probe, token responses) are small. Their bodies are
     /// capped here or at the registry's `maxPageBytes`, whichever is lower.
@@ -20,13 +22,16 @@ public final class RegistryClient: TagFetcher {
 
     /// - Parameter settings: Returns the settings of a registry as written in references, such as `docker.io`.
     /// - Parameter credentials: Finds the credential for each repository; anonymous by default.
+    /// - Parameter limiter: Spaces the requests to each registry (probe, token, pages) by its `rate` and lowers
+    ///   that rate after a `429`. Wrap the client in a `LimitedFetcher` with the same limiter to bound concurrency.
     public init(
         settings: @escaping @Sendable (String) -> RegistrySettings, credentials: CredentialResolver = .anonymous,
-        stats: RegistryStats = RegistryStats(), log: Log
+        stats: RegistryStats = RegistryStats(), limiter: RegistryLimiter? = nil, log: Log
     ) {
         self.settingsForRegistry = settings
         self.credentials = credentials
         self.stats = stats
+        self.limiter = limiter
         self.log = log
     }
 
@@ -53,7 +58,7 @@ public final class RegistryClient: TagFetcher {
         }
         var chain = PageChain(reference: reference, firstPage: firstPage)
         var pageURL = firstPage
-        var tags = Set<[UInt8]>()
+        var tags: [String] = []
         var pages = 0
         var hasReauthenticated = false
 
@@ -88,7 +93,7 @@ public final class RegistryClient: TagFetcher {
 
             pages += 1
             let pageTags = try decodePage(response.body, url: pageURL, target: target)
-            tags.formUnion(pageTags.map { Array($0.utf8) })
+            tags += pageTags
             log.debug(
                 "registry.page",
                 [
@@ -108,8 +113,7 @@ public final class RegistryClient: TagFetcher {
             pageURL = next
         }
 
-        let sorted = tags.sorted { $0.lexicographicallyPrecedes($1) }
-        return FetchedTags(tags: sorted.map { String(decoding: $0, as: UTF8.self) }, pages: pages)
+        return FetchedTags(tags: TagOrder.sortedUnique(tags), pages: pages)
     }
 
     private func credential(for reference: ImageReference) throws(FetchError) -> RegistryCredential? {

@@ -38,6 +38,12 @@ public struct RegistrySettings: Sendable, Equatable {
     /// Maximum size in bytes of one response body.
     public var maxPageBytes: Int = 32 * 1024 * 1024
 
+    /// Maximum number of fetches from this registry that run at once.
+    public var concurrency: Int = 4
+
+    /// Requests per second sent to this registry, spaced evenly; 0 sends them without a limit.
+    public var rate: Double = 10
+
     public init() {}
 }
 

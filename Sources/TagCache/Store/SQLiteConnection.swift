@@ -117,6 +117,34 @@ final class SQLiteConnection {
         try withStatement(sql, arguments) { _ throws(StoreError) in }
     }
 
+    /// Runs one statement once per element of `elements`, binding the values `arguments` returns for it and
+    /// discarding any rows. The statement is looked up and marked in use once, which matters for thousands of rows.
+    func runForEach<Elements: Sequence>(
+        _ sql: String, _ elements: Elements, _ arguments: (Elements.Element) -> [SQLiteValue]
+    ) throws(StoreError) {
+        try checkOpen()
+        precondition(!statementsInUse.contains(sql), "statement run again while its rows are being read: \(sql)")
+        let statement = try cachedStatement(sql)
+        statementsInUse.insert(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+            statementsInUse.remove(sql)
+        }
+
+        for element in elements {
+            try bind(arguments(element), to: statement, sql: sql)
+            while true {
+                let code = sqlite3_step(statement)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw error(code, "run a statement", sql: sql)
+                }
+            }
+            sqlite3_reset(statement)
+        }
+    }
+
     /// Runs one statement with `arguments` bound to its `?` parameters and maps every row with `transform`.
     ///
     /// The row passed to `transform` is valid only during that call.

@@ -83,7 +83,7 @@ extension SQLiteTagStore {
         return StoredEntry(
             reference: reference,
             // SQLite's BINARY collation, which entry(for:) sorts with, compares the UTF-8 bytes.
-            tags: tags.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },
+            tags: TagOrder.sorted(tags),
             tagCount: tags.count,
             fetchedAt: Date(unixMilliseconds: fetchedAt),
             expiresAt: Date(unixMilliseconds: expiresAt),
@@ -125,21 +125,18 @@ extension SQLiteTagStore {
         let removed = current.subtracting(tags)
         let added = tags.subtracting(current)
 
-        for tag in removed {
-            try connection.run(
-                "UPDATE tags SET removed_at = ? WHERE repository_id = ? AND tag = ?",
-                [.integer(time), .integer(repositoryID), .text(tag)]
-            )
+        try connection.runForEach("UPDATE tags SET removed_at = ? WHERE repository_id = ? AND tag = ?", removed) {
+            [.integer(time), .integer(repositoryID), .text($0)]
         }
-        for tag in added {
-            try connection.run(
-                """
-                INSERT INTO tags (repository_id, tag, first_seen_at) VALUES (?, ?, ?)
-                ON CONFLICT (repository_id, tag) DO UPDATE SET removed_at = NULL
-                """,
-                [.integer(repositoryID), .text(tag), .integer(time)]
-            )
-        }
+        // Inserting in key order appends to the end of the primary key's B-tree instead of splitting pages.
+        let addedInOrder = TagOrder.sorted(added)
+        try connection.runForEach(
+            """
+            INSERT INTO tags (repository_id, tag, first_seen_at) VALUES (?, ?, ?)
+            ON CONFLICT (repository_id, tag) DO UPDATE SET removed_at = NULL
+            """,
+            addedInOrder
+        ) { [.integer(repositoryID), .text($0), .integer(time)] }
         return !removed.isEmpty || !added.isEmpty
     }
 }

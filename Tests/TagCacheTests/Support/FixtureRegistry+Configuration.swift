@@ -125,6 +125,8 @@ extension FixtureRegistry {
         var query: [(name: String, value: String)]
         var authorization: String?
         var kind: RequestKind
+        /// When the handler received the request.
+        var receivedAt = ContinuousClock.now
 
         /// Path and query, with the query re-encoded from the decoded arguments.
         ///

@@ -37,8 +37,13 @@ extension FixtureRegistry {
                 limited.headers.append(("Retry-After", String(retryAfterSeconds)))
                 return .response(limited)
             case .delay(let seconds):
-                return .deferred {
+                storage.state.withLock { state in
+                    state.delayedInFlight += 1
+                    state.maxDelayedInFlight = max(state.maxDelayedInFlight, state.delayedInFlight)
+                }
+                return .deferred { [storage] in
                     try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+                    storage.state.withLock { $0.delayedInFlight -= 1 }
                     return response
                 }
             case .oversizedBody(let bytes):

@@ -17,6 +17,9 @@ extension FixtureRegistry {
         var requests: [RecordedRequest] = []
         /// Scope of every token the realm issued, keyed by token.
         var issuedTokens: [String: String] = [:]
+        /// Requests whose response a `delay` fault still holds, and the most held at once.
+        var delayedInFlight = 0
+        var maxDelayedInFlight = 0
 
         init(configuration: Configuration) {
             self.configuration = configuration

@@ -57,6 +57,11 @@ final class FixtureRegistry: Sendable {
         storage.state.withLock { $0.requests }
     }
 
+    /// The most requests whose response a `delay` fault held at the same time.
+    var maxDelayedInFlight: Int {
+        storage.state.withLock { $0.maxDelayedInFlight }
+    }
+
     var requestCount: Int {
         storage.state.withLock { $0.requests.count }
     }

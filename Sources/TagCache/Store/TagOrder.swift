@@ -1,0 +1,34 @@
+/// The byte order of tags: the order of their UTF-8 bytes, as SQLite's BINARY collation compares them.
+enum TagOrder {
+    /// Returns `tags` sorted in byte order.
+    ///
+    /// Swift's `<` compares ASCII strings by their bytes, and much faster than a generic comparison of UTF-8
+    /// views, so it sorts a list of ASCII tags. A list with another tag is sorted by UTF-8 views, because `<`
+    /// compares canonically equivalent strings as equal and so differs from byte order for them.
+    static func sorted<Tags: Collection<String>>(_ tags: Tags) -> [String] {
+        if isASCII(tags) {
+            return tags.sorted()
+        }
+        return tags.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Returns `tags` sorted in byte order without duplicates. Tags are equal only when their bytes are, so two
+    /// canonically equivalent spellings both stay.
+    static func sortedUnique(_ tags: [String]) -> [String] {
+        let ascii = isASCII(tags)
+        let ordered = ascii ? tags.sorted() : tags.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var unique: [String] = []
+        unique.reserveCapacity(ordered.count)
+        for tag in ordered {
+            if let last = unique.last, ascii ? last == tag : last.utf8.elementsEqual(tag.utf8) {
+                continue
+            }
+            unique.append(tag)
+        }
+        return unique
+    }
+
+    private static func isASCII<Tags: Collection<String>>(_ tags: Tags) -> Bool {
+        tags.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+    }
+}
