@@ -17,6 +17,11 @@ public struct EntityTag: Sendable, Equatable {
         opaqueTag = SHA256.hexDigest(of: canonical)
     }
 
+    /// Wraps an opaque tag computed earlier, such as one taken from a rendered `ETag` field.
+    init(opaqueTag: String) {
+        self.opaqueTag = opaqueTag
+    }
+
     /// The header field value, with quotes.
     public var headerValue: String { "\"\(opaqueTag)\"" }
 

@@ -30,6 +30,7 @@ extension TagCacheService {
             ["registry": reference.registry, "repository": reference.path, "kind": error.kind.rawValue,
              "error": error.message])
 
+        defer { encodedResponses?.invalidate(reference) }
         do throws(StoreError) {
             switch error.kind {
             case .registryNotAllowed:

@@ -62,9 +62,12 @@ extension TagCacheService {
             }
             try store.removeFailedLookups(retryBefore: now.addingTimeInterval(-Self.failedLookupRetention))
             if inactive + overLimit > 0 {
+                encodedResponses?.invalidateAll()
                 log.info("cache.evict", ["inactive": String(inactive), "over_limit": String(overLimit)])
             }
         } catch {
+            // An eviction that failed midway may have deleted entries before the error.
+            encodedResponses?.invalidateAll()
             log.error("store.write_failed", ["operation": "evict", "error": error.description])
         }
     }

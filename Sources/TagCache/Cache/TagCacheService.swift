@@ -14,6 +14,8 @@ public final class TagCacheService: Sendable {
     private let flights = SingleFlight<Result<Refreshed, CacheError>>()
     let reads = ReadLog()
     let metrics = CacheMetrics()
+    /// Encoded fresh-hit responses; nil when disabled or when the store cannot report other connections' commits.
+    let encodedResponses: EncodedResponseCache?
 
     /// The entry a refresh left in the store, and whether it came from the registry or from a refresh that ended
     /// between the caller's read and the start of this one.
@@ -27,12 +29,24 @@ public final class TagCacheService: Sendable {
     ///   - clock: The current time; tests inject their own.
     ///   - jitter: Draws the backoff jitter, a number in `0..<1`; tests inject fixed values.
     ///   - maintenance: Refresh-ahead and eviction settings.
+    ///   - encodedResponseBytes: Memory for encoded fresh-hit responses, in bytes; 0 disables them. They are kept
+    ///     only over a `SQLiteTagStore`, whose `dataVersion()` reports writes by other processes.
+    ///   - changeCheckInterval: Longest time between two checks for other processes' writes, which is how long
+    ///     such a write may go unseen by encoded responses.
     public init(
         store: any TagStore, fetcher: any TagFetcher, policy: @escaping @Sendable (String) -> CachePolicy,
         clock: @escaping @Sendable () -> Date = Date.init,
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        maintenance: CacheMaintenance = CacheMaintenance(), log: Log
+        maintenance: CacheMaintenance = CacheMaintenance(), encodedResponseBytes: Int = 0,
+        changeCheckInterval: Duration = .milliseconds(1), log: Log
     ) {
+        if encodedResponseBytes > 0, let store = store as? SQLiteTagStore {
+            encodedResponses = EncodedResponseCache(
+                maxBytes: encodedResponseBytes, changeCheckInterval: changeCheckInterval,
+                dataVersion: { try? store.dataVersion() })
+        } else {
+            encodedResponses = nil
+        }
         self.maintenance = maintenance
         self.store = store
         self.fetcher = fetcher
@@ -208,6 +222,7 @@ public final class TagCacheService: Sendable {
     ///
     /// - Returns: Whether an entry was stored.
     public func purge(_ reference: ImageReference) throws(CacheError) -> Bool {
+        defer { encodedResponses?.invalidate(reference) }
         do {
             return try store.removeEntry(for: reference)
         } catch {
@@ -279,6 +294,7 @@ public final class TagCacheService: Sendable {
         let now = clock()
         let policy = policyForRegistry(reference.registry)
         do {
+            defer { encodedResponses?.invalidate(reference) }
             let entry = try store.replaceTags(
                 fetched.tags, for: reference, fetchedAt: now, expiresAt: now.addingTimeInterval(Double(policy.ttl)))
             log.info(

@@ -8,16 +8,26 @@ enum HTTPDate {
 
     /// Formats `date` in UTC, truncated to whole seconds.
     static func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.weekday, .day, .month, .year, .hour, .minute, .second], from: date)
-        let weekday = weekdays[parts.weekday! - 1]
-        let month = months[parts.month! - 1]
-        return "\(weekday), \(twoDigits(parts.day!)) \(month) \(parts.year!) "
-            + "\(twoDigits(parts.hour!)):\(twoDigits(parts.minute!)):\(twoDigits(parts.second!)) GMT"
-    }
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
 
-    private static func twoDigits(_ value: Int) -> String {
-        value < 10 ? "0\(value)" : String(value)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(29)
+        bytes.append(contentsOf: weekdays[Int(parts.tm_wday)].utf8)
+        bytes.append(contentsOf: ", ".utf8)
+        RFC3339.appendDigits(Int(parts.tm_mday), count: 2, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: months[Int(parts.tm_mon)].utf8)
+        bytes.append(UInt8(ascii: " "))
+        RFC3339.appendDigits(Int(parts.tm_year) + 1900, count: 4, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        RFC3339.appendDigits(Int(parts.tm_hour), count: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        RFC3339.appendDigits(Int(parts.tm_min), count: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        RFC3339.appendDigits(Int(parts.tm_sec), count: 2, to: &bytes)
+        bytes.append(contentsOf: " GMT".utf8)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -91,6 +91,23 @@ public struct Routes: HTTPHandler {
                 message: "missing or empty query parameter \"reference\"; ask for /v1/tags?reference=docker.io/library/debian"
             ).response)
         }
+        let ifNoneMatch = request.headers["if-none-match"]
+
+        // A request without Cache-Control directives gets the same response for every client, so its fresh
+        // response may come from the encoded responses.
+        var encoded: (key: String, generation: UInt64)?
+        if request.headers["cache-control"] == nil {
+            let key = EncodedTagsResponse.key(request, referenceText: text)
+            switch cache.lookUpEncoded(key: key) {
+            case .hit(let entry, let now):
+                return .response(EncodedTagsResponse.response(entry, now: now, ifNoneMatch: ifNoneMatch))
+            case .miss(let generation):
+                encoded = (key, generation)
+            case .disabled:
+                break
+            }
+        }
+
         let reference: ImageReference
         do {
             reference = try ImageReference.parse(text)
@@ -116,10 +133,20 @@ public struct Routes: HTTPHandler {
         }
 
         let directives = RequestDirectives(cacheControl: request.header("Cache-Control"))
-        let ifNoneMatch = request.header("If-None-Match")
+        let cache = self.cache
+        let encodedSlot = encoded
         return Routes.answer(
             reference, cache: cache, directives: directives,
-            render: { queried.render($0, ifNoneMatch: ifNoneMatch) },
+            render: { answer in
+                let response = queried.render(answer, ifNoneMatch: ifNoneMatch)
+                if let encoded = encodedSlot {
+                    cache.storeEncoded(answer, key: encoded.key, generation: encoded.generation) { servedUntil in
+                        EncodedTagsResponse.entry(
+                            of: response, answer: answer, servedUntil: servedUntil, comparesEntityTag: !queried.detail)
+                    }
+                }
+                return response
+            },
             failure: { APIError.from($0).response })
     }
 

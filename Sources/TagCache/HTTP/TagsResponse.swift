@@ -16,14 +16,15 @@ enum TagsResponse {
         }
 
         let entry = answer.entry
-        var body = "{\"reference\":\(JSONText.string(entry.reference.name))"
-        body += ",\"tags\":\(JSONText.array(entry.tags))"
-        body += ",\"fetched_at\":\"\(RFC3339.format(entry.fetchedAt))\""
-        body += ",\"expires_at\":\"\(RFC3339.format(entry.expiresAt))\""
-        body += ",\"stale\":\(answer.isStale)"
-        body += "}\n"
-        return HTTPResponse(
-            status: 200, headers: [("Content-Type", "application/json")] + headers, body: Array(body.utf8))
+        var body: [UInt8] = []
+        body.append(contentsOf: "{\"reference\":".utf8)
+        JSONText.appendString(entry.reference.name, to: &body)
+        body.append(contentsOf: ",\"tags\":".utf8)
+        JSONText.appendArray(entry.tags, to: &body)
+        body.append(contentsOf: ",\"fetched_at\":\"\(RFC3339.format(entry.fetchedAt))\"".utf8)
+        body.append(contentsOf: ",\"expires_at\":\"\(RFC3339.format(entry.expiresAt))\"".utf8)
+        body.append(contentsOf: ",\"stale\":\(answer.isStale)}\n".utf8)
+        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")] + headers, body: body)
     }
 
     /// The `Cache-Control` field value: the seconds of freshness left and the entry's stale windows (RFC 9111,

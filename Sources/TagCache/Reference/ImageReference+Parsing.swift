@@ -54,6 +54,11 @@ extension ImageReference {
             throw ReferenceError(text, "the reference is empty; give a repository such as debian or ghcr.io/org/app")
         }
 
+        // Printable ASCII other than space has no whitespace or control characters, and is checked without the
+        // Unicode property tables.
+        if text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            return
+        }
         for (offset, scalar) in text.unicodeScalars.enumerated() {
             if scalar.properties.isWhitespace {
                 throw ReferenceError(
