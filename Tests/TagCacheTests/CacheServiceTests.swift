@@ -55,7 +55,7 @@ final class ScriptedFetcher: TagFetcher {
     }
 }
 
-/// A clock that moves only when the test says so.
+/// A clock that moves only when the test calls `advance(by:)`.
 final class ManualClock: Sendable {
     private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
 

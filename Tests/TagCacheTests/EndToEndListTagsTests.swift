@@ -3,45 +3,7 @@ import XCTest
 
 /// `tagcache list-tags` as built, compared with `skopeo list-tags` on a real docker-registry that all tests of the
 /// class share. Each test uses repositories of its own.
-final class EndToEndListTagsTests: XCTestCase {
-    nonisolated(unsafe) private static var sharedRegistry: DockerRegistry?
-    nonisolated(unsafe) private static var sharedImage: OCIImageLayout?
-
-    private var registry: DockerRegistry!
-    private var image: OCIImageLayout!
-    private var tagcache: TagCacheProcess!
-
-    override func setUpWithError() throws {
-        if Self.sharedRegistry == nil {
-            Self.sharedRegistry = try DockerRegistry.start()
-            Self.sharedImage = try OCIImageLayout()
-        }
-        registry = Self.sharedRegistry
-        image = Self.sharedImage
-        tagcache = try TagCacheProcess()
-    }
-
-    override func tearDownWithError() throws {
-        defer {
-            tagcache.shutDown()
-            // XCTest can keep test-case instances until the run ends, so they must not keep the shared fixtures.
-            registry = nil
-            image = nil
-        }
-        if tagcache.isRunning {
-            XCTAssertEqual(try tagcache.stop(), 0, "exit status after SIGTERM; log: \(tagcache.logText())")
-        }
-    }
-
-    override class func tearDown() {
-        sharedRegistry?.shutDown()
-        if let sharedImage {
-            try? FileManager.default.removeItem(at: sharedImage.directory)
-        }
-        sharedRegistry = nil
-        sharedImage = nil
-        super.tearDown()
-    }
+final class EndToEndListTagsTests: EndToEndTestCase {
 
     private func listTags(_ repository: String, extra: [String] = []) throws -> CommandResult {
         try tagcache.runListTags(

@@ -45,7 +45,7 @@ enum Freshness: Equatable {
         }
     }
 
-    /// Whether an entry may stand in for a failed fetch: it expired less than `staleIfError` ago, or it is inside
+    /// Returns whether an entry may replace a failed fetch: it expired less than `staleIfError` ago, or it is inside
     /// stale-while-revalidate, where it would be answered without a fetch anyway.
     static func isUsableOnError(expiresAt: Date, now: Date, policy: CachePolicy) -> Bool {
         let age = now.timeIntervalSince(expiresAt)
