@@ -1,6 +1,6 @@
 import TagCache
 
-/// How one refresh ended: the number of tags stored, or the error message.
+/// Result of one refresh: the number of tags stored, or the error message.
 enum RefreshOutcome: Sendable {
     case refreshed(tags: Int)
     case failed(String)
@@ -56,7 +56,8 @@ struct RefreshOptions {
         }
 
         let configuration = try common.configuration()
-        let log = Log(minimumLevel: .warning)
+        // Failed fetches are printed once per reference by the caller, so their warnings would only repeat them.
+        let log = Log(minimumLevel: .error)
         let components = try Components(
             configuration: configuration, credentials: common.credentialResolver(configuration: configuration), log: log)
         let cache = components.cache

@@ -19,7 +19,7 @@ enum WarmCommand {
         \(CommonOptions.durationNote)
         """
 
-    /// Refreshes in flight at once. Registries limit each host further through their configured concurrency.
+    /// Refreshes in flight at once. Each registry's configured concurrency limit applies on top.
     static let concurrency = 4
 
     static func run(_ rawArguments: [String]) async throws -> Int32 {
@@ -59,7 +59,7 @@ enum WarmCommand {
         }
 
         await refreshAll(references, refresh: refresh, progress: progress)
-        print("warm: \(progress.total) references, \(progress.succeeded) refreshed, \(progress.failed) failed")
+        print("warm: \(progress.total) total, \(progress.succeeded) refreshed, \(progress.failed) failed")
         return progress.failed == 0 ? 0 : 1
     }
 
@@ -97,7 +97,7 @@ enum WarmCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let contents = FileManager.default.contents(atPath: path) else {
-                throw CommandFailure(message: "cannot read \(path); check that the file exists and is readable")
+                throw CommandFailure(message: "failed to read \(path); check that the file exists and is readable")
             }
             data = contents
         }

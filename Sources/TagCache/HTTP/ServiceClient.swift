@@ -2,7 +2,7 @@ import Foundation
 
 /// A client of the operator routes of a running tagcache service, for the command line's `--server` option.
 ///
-/// Requests go through libcurl with the same limits as registry requests. The client sends the admin token,
+/// Requests go through the libcurl client that also fetches from registries. The client sends the admin token,
 /// when given, as `Authorization: Bearer TOKEN`, and never logs it.
 public struct ServiceClient: Sendable {
     private let baseURL: HTTPURL
@@ -70,7 +70,7 @@ public struct ServiceClient: Sendable {
         return response
     }
 
-    /// The `error.message` of an API error body, or the body itself when it has none.
+    /// Extracts the `error.message` of an API error body, or returns the start of the body when it has none.
     private static func errorMessage(in body: [UInt8]) -> String {
         if let document = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
             let error = document["error"] as? [String: Any],
