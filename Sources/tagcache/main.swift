@@ -10,6 +10,8 @@ let usage = """
       serve        answer tag lists over HTTP (runs with no options: 127.0.0.1:8780)
       list-tags    print a repository's tags as `skopeo list-tags` does
       status       print the contents of the cache database
+      refresh      fetch references now and store their tag lists
+      warm         refresh every reference listed in a file, several at a time
       help         show this help
 
     Run 'tagcache COMMAND --help' for a command's options.
@@ -37,7 +39,11 @@ do {
     case "list-tags":
         status = try await ListTagsCommand.run(rest)
     case "status":
-        status = try StatusCommand.run(rest)
+        status = try await StatusCommand.run(rest)
+    case "refresh":
+        status = try await RefreshCommand.run(rest)
+    case "warm":
+        status = try await WarmCommand.run(rest)
     case "help", "-h", "--help":
         print(usage)
         status = 0
