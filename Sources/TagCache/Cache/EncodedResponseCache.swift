@@ -9,6 +9,9 @@ import Synchronization
 /// (another process such as `tagcache list-tags`). That report is polled at most once per `changeCheckInterval`,
 /// so requests may get entries older than another process's commit for about that long after it.
 ///
+/// Each route keeps its own kind of response here and renders hits itself. Its keys start with a prefix of its
+/// own, so that the keys of two routes never collide.
+///
 /// An insert names the generation it read the database in, and an insert from before an invalidation is dropped,
 /// so an entry rendered from rows that a write replaced in the meantime is never stored.
 final class EncodedResponseCache: Sendable {

@@ -6,11 +6,15 @@ enum EncodedTagsResponse {
     /// Query parameters besides `reference` that change the body or headers of `GET /v1/tags`.
     static let bodyParameters = ["sort", "order", "include", "exclude", "hide_signatures", "limit", "detail"]
 
-    /// Returns the key of `request`: the `reference` text as sent and the first value of each of
+    /// Starts every key, so that no key of this route equals one of `EncodedTagListResponse`.
+    static let keyPrefix = "/v1/tags\u{0}"
+
+    /// Returns the key of `request`: `keyPrefix`, the `reference` text as sent and the first value of each of
     /// `bodyParameters`, which are what `Routes` reads. The reference is not normalized, because parsing it is the
     /// work a hit avoids, and every spelling of a reference normalizes the same way.
     static func key(_ request: HTTPRequest, referenceText: String) -> String {
-        var key = referenceText
+        var key = keyPrefix
+        key += referenceText
         for name in bodyParameters {
             key += "\u{0}"
             if let value = request.queryValue(name) {

@@ -52,6 +52,19 @@ struct OCIRoutes {
     }
 
     private func tags(name: String, request: HTTPRequest) -> HTTPHandlerResult {
+        // A page depends on nothing but the name, `n`, `last` and the stored entry, so its fresh response may come
+        // from the encoded responses without resolving the name or slicing the tag list.
+        let key = EncodedTagListResponse.key(request, name: name)
+        let generation: UInt64?
+        switch cache.lookUpEncoded(key: key) {
+        case .hit(let entry, _):
+            return .response(EncodedTagListResponse.response(entry))
+        case .miss(let current):
+            generation = current
+        case .disabled:
+            generation = nil
+        }
+
         let reference: ImageReference
         do {
             reference = try resolve(name)
@@ -66,9 +79,18 @@ struct OCIRoutes {
             return .response(error.response)
         }
 
+        let cache = self.cache
         return Routes.answer(
             reference, cache: cache,
-            render: { answer in page.response(name: name, tags: answer.entry.tags) },
+            render: { answer in
+                let response = page.response(name: name, tags: answer.entry.tags)
+                if let generation {
+                    cache.storeEncoded(answer, key: key, generation: generation) { servedUntil in
+                        EncodedTagListResponse.entry(of: response, answer: answer, servedUntil: servedUntil)
+                    }
+                }
+                return response
+            },
             failure: { OCIError.from($0, name: name).response })
     }
 
