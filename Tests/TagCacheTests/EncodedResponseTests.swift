@@ -34,27 +34,7 @@ final class EncodedResponseTests: XCTestCase {
         let request = HTTPRequest(
             method: "GET", path: "/v1/tags", query: [("reference", "registry.example.com/team/app")] + query,
             headers: headers)
-        switch routes.handle(request) {
-        case .response(let response): return response
-        case .deferred(let work): return await work()
-        }
-    }
-
-    private func header(_ name: String, of response: HTTPResponse) -> String? {
-        response.headers.first { $0.name == name }?.value
-    }
-
-    private func body(of response: HTTPResponse) -> String {
-        String(decoding: response.body, as: UTF8.self)
-    }
-
-    private func assertSameResponse(
-        _ actual: HTTPResponse, _ expected: HTTPResponse, file: StaticString = #filePath, line: UInt = #line
-    ) {
-        XCTAssertEqual(actual.status, expected.status, file: file, line: line)
-        XCTAssertEqual(actual.headers.map(\.name), expected.headers.map(\.name), file: file, line: line)
-        XCTAssertEqual(actual.headers.map(\.value), expected.headers.map(\.value), file: file, line: line)
-        XCTAssertEqual(actual.body, expected.body, file: file, line: line)
+        return await response(of: routes, to: request)
     }
 
     func testHit_equalsStoreRendering() async throws {
