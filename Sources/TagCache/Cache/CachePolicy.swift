@@ -21,11 +21,11 @@ public struct CachePolicy: Sendable, Equatable {
     }
 }
 
-/// Where an entry stands relative to the windows of a `CachePolicy` at one instant.
+/// Position of an entry relative to the windows of a `CachePolicy` at one instant.
 enum Freshness: Equatable {
     /// Usable without contacting the registry; `remaining` seconds until expiry.
     case fresh(remaining: Double)
-    /// Expired `age` seconds ago, inside stale-while-revalidate: answer now, refresh in the background.
+    /// Expired `age` seconds ago, inside stale-while-revalidate: serve it now and refresh it in the background.
     case staleWhileRevalidate(age: Double)
     /// Expired `age` seconds ago, past stale-while-revalidate: fetch, and answer stale only if that fails and the
     /// entry is inside stale-if-error.

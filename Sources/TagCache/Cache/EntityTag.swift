@@ -25,7 +25,7 @@ public struct EntityTag: Sendable, Equatable {
     /// The header field value, with quotes.
     public var headerValue: String { "\"\(opaqueTag)\"" }
 
-    /// Whether an `If-None-Match` field value matches this tag, with the weak comparison that RFC 9110 requires
+    /// Returns whether an `If-None-Match` field value matches this tag, with the weak comparison that RFC 9110 requires
     /// for `If-None-Match`: `W/` prefixes are ignored, and `*` matches any stored list.
     public func matches(ifNoneMatch field: String) -> Bool {
         for item in field.split(separator: ",") {

@@ -11,9 +11,9 @@ struct APIError: Error, Sendable {
             status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(body.utf8))
     }
 
-    /// The status for clients of the registry-compatible routes (`/v2/`, Proxmox VE), where `401` would tell
-    /// the client that its own credentials failed. There, tagcache's credentials to the registry failing is a
-    /// gateway error.
+    /// Returns the status for clients of the registry-compatible routes (`/v2/`, Proxmox VE), where `401` would tell
+    /// the client that its own credentials failed. There, rejected registry credentials of tagcache's own are
+    /// a gateway error, 502.
     static func gatewayStatus(_ error: CacheError) -> Int {
         let status = from(error).status
         return status == 401 ? 502 : status

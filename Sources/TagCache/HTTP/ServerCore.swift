@@ -4,8 +4,8 @@ import Synchronization
 
 /// State shared between `HTTPServer` and libmicrohttpd's threads, reached from C callbacks through `Unmanaged`.
 ///
-/// `@unchecked Sendable`: `daemon` and `context` are written once in `HTTPServer.init` before any request can
-/// arrive and read after that; every other mutable field is inside `state`, a `Mutex`.
+/// `@unchecked Sendable`: `daemon` and `context` are written once in `HTTPServer.init`, before any request can
+/// arrive, and only read after that. Every other mutable field is inside `state`, a `Mutex`.
 final class ServerCore: @unchecked Sendable {
     let handler: any HTTPHandler
     var daemon: OpaquePointer?

@@ -27,7 +27,7 @@ enum TagsResponse {
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")] + headers, body: body)
     }
 
-    /// The `Cache-Control` field value: the seconds of freshness left and the entry's stale windows (RFC 9111,
+    /// Returns the `Cache-Control` field value: the seconds of freshness left and the entry's stale windows (RFC 9111,
     /// RFC 5861), so that a cache in front of tagcache keeps the same windows.
     static func cacheControl(_ answer: CacheAnswer) -> String {
         let policy = answer.policy
@@ -35,7 +35,7 @@ enum TagsResponse {
             + "stale-if-error=\(policy.staleIfError)"
     }
 
-    /// The `Cache-Status` field value (RFC 9211), with `tagcache` as the cache's name.
+    /// Returns the `Cache-Status` field value (RFC 9211), with `tagcache` as the cache's name.
     static func cacheStatus(_ answer: CacheAnswer) -> String {
         let ttl = "ttl=\(answer.ttl)"
         switch answer.source {

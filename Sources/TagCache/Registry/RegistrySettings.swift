@@ -1,4 +1,4 @@
-/// How tagcache talks to one registry; the configuration's `registries` entry for it, or the defaults.
+/// Connection settings of one registry: its entry in the configuration's `registries`, or the defaults.
 public struct RegistrySettings: Sendable, Equatable {
     /// Speak plain HTTP instead of HTTPS.
     public var plainHTTP: Bool = false

@@ -27,8 +27,8 @@ public struct FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         /// The registry reports that the repository does not exist (`404 NAME_UNKNOWN`).
         case nameUnknown
-        /// The registry issued a token and then answered `401 insufficient_scope`, which is how Docker Hub
-        /// answers for a repository that does not exist and for a private one alike.
+        /// The registry issued a token and then returned `401 insufficient_scope`, which is how Docker Hub
+        /// responds for a repository that does not exist and for a private one alike.
         case nameUnknownOrDenied
         /// The registry rejected the credentials, or requires credentials tagcache does not have, or the
         /// credentials could not be read.
@@ -41,7 +41,7 @@ public struct FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case timeout
         /// The connection failed: refused, reset, DNS failure, TLS failure.
         case unreachable
-        /// The registry answered something that is not a valid OCI response, or an unexpected status.
+        /// The registry returned something that is not a valid OCI response, or an unexpected status.
         case invalidResponse
         /// A configured limit (pages, page bytes) was exceeded.
         case limitExceeded

@@ -57,7 +57,7 @@ final class FixtureRegistry: Sendable {
         storage.state.withLock { $0.requests }
     }
 
-    /// The most requests whose response a `delay` fault held at the same time.
+    /// Maximum number of requests whose response a `delay` fault delayed at the same time.
     var maxDelayedInFlight: Int {
         storage.state.withLock { $0.maxDelayedInFlight }
     }
