@@ -4,7 +4,7 @@ import TagCache
 struct Components {
     let store: SQLiteTagStore
     let cache: TagCacheService
-    /// Rate-limit headers and retry counts of the OCI client, per registry.
+    /// Requests, fetches, retries and rate-limit headers per registry, written to the store with the reads.
     let registryStats = RegistryStats()
     /// Memory for fresh-hit responses kept encoded, in bytes: by `Entry.cost`, room for about 700 responses of
     /// 10,000 tags, or 60,000 of 50 tags.
@@ -25,6 +25,7 @@ struct Components {
         let fetcher = LimitedFetcher(router, limiter: limiter)
         cache = TagCacheService(
             store: store, fetcher: fetcher, policy: { configuration.cachePolicy(for: $0) },
-            maintenance: configuration.maintenance, encodedResponseBytes: Self.encodedResponseBytes, log: log)
+            maintenance: configuration.maintenance, encodedResponseBytes: Self.encodedResponseBytes,
+            registryStats: registryStats, limiter: limiter, log: log)
     }
 }

@@ -141,7 +141,7 @@ enum ListTagsCommand {
             answer = try await cache.fetch(reference, fallback: stored)
         }
         // This process exits next, so its read is written now rather than in a later batch.
-        cache.flushReads()
+        cache.flushPendingWrites()
         if answer.isStale {
             warn(
                 "registry \(reference.registry) failed, so the stored tag list of \(reference.name) from "

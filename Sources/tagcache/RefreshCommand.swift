@@ -42,11 +42,12 @@ enum RefreshCommand {
             throw UsageError(message: "missing reference; run 'tagcache refresh docker://REGISTRY/REPOSITORY'")
         }
 
-        let refresh = try options.refresher()
+        let refresher = try options.refresher()
+        defer { refresher.finish() }
         var failures = 0
         // One at a time, so the lines come out in the order of the arguments.
         for reference in references {
-            switch await refresh(reference) {
+            switch await refresher.refresh(reference) {
             case .refreshed(let tags):
                 print("\(reference.name)\t\(tags) tags")
             case .failed(let message):

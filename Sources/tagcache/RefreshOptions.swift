@@ -6,6 +6,13 @@ enum RefreshOutcome: Sendable {
     case failed(String)
 }
 
+/// A refresh operation and what to call once every refresh has returned.
+struct Refresher {
+    let refresh: @Sendable (ImageReference) async -> RefreshOutcome
+    /// Writes what the operation collected in memory, such as the requests per registry, to the database.
+    let finish: () -> Void
+}
+
 /// Options of `refresh` and `warm`: the common options for working on the database, or `--server` and
 /// `--admin-token` for asking a running service.
 struct RefreshOptions {
@@ -35,7 +42,7 @@ struct RefreshOptions {
 
     /// Builds the refresh operation: through the service when `--server` is given, otherwise on the database
     /// with the fetchers of `serve`.
-    func refresher() throws -> @Sendable (ImageReference) async -> RefreshOutcome {
+    func refresher() throws -> Refresher {
         if let server {
             let client: ServiceClient
             do {
@@ -43,13 +50,15 @@ struct RefreshOptions {
             } catch {
                 throw UsageError(message: "--server: \(error.message)")
             }
-            return { reference in
-                do throws(ServiceClientError) {
-                    return .refreshed(tags: try await client.refresh(reference))
-                } catch {
-                    return .failed(error.message)
-                }
-            }
+            return Refresher(
+                refresh: { reference in
+                    do throws(ServiceClientError) {
+                        return .refreshed(tags: try await client.refresh(reference))
+                    } catch {
+                        return .failed(error.message)
+                    }
+                },
+                finish: {})
         }
         if adminToken != nil {
             throw UsageError(message: "--admin-token needs --server; add --server URL or drop the token")
@@ -61,12 +70,14 @@ struct RefreshOptions {
         let components = try Components(
             configuration: configuration, credentials: common.credentialResolver(configuration: configuration), log: log)
         let cache = components.cache
-        return { reference in
-            do throws(CacheError) {
-                return .refreshed(tags: try await cache.forceRefresh(reference).tagCount)
-            } catch {
-                return .failed(error.description)
-            }
-        }
+        return Refresher(
+            refresh: { reference in
+                do throws(CacheError) {
+                    return .refreshed(tags: try await cache.forceRefresh(reference).tagCount)
+                } catch {
+                    return .failed(error.description)
+                }
+            },
+            finish: { cache.flushPendingWrites() })
     }
 }

@@ -55,7 +55,8 @@ enum ServeCommand {
                     v2PageSize: configuration.v2PageSize, aliases: configuration.aliases),
                 cache: components.cache, store: components.store,
                 admin: AdminAccess(
-                    token: configuration.adminToken, requiresToken: !AdminAccess.isLoopback(host: address.host)),
+                    token: configuration.adminToken,
+                    requiresToken: configuration.adminToken != nil || !AdminAccess.isLoopback(host: address.host)),
                 log: log))
         log.info(
             "start",
@@ -71,7 +72,7 @@ enum ServeCommand {
         server.stop(gracePeriod: 10)
         stopMaintenance()
         waitForRefreshes(components.cache, timeout: 10)
-        components.cache.flushReads()
+        components.cache.flushPendingWrites()
         components.store.close()
         log.info("stop")
         return 0

@@ -47,7 +47,8 @@ enum WarmCommand {
         }
 
         let lines = try readLines(path)
-        let refresh = try options.refresher()
+        let refresher = try options.refresher()
+        defer { refresher.finish() }
         let progress = WarmProgress(total: lines.count)
         var references: [ImageReference] = []
         for line in lines {
@@ -58,7 +59,7 @@ enum WarmCommand {
             }
         }
 
-        await refreshAll(references, refresh: refresh, progress: progress)
+        await refreshAll(references, refresh: refresher.refresh, progress: progress)
         print("warm: \(progress.total) total, \(progress.succeeded) refreshed, \(progress.failed) failed")
         return progress.failed == 0 ? 0 : 1
     }

@@ -275,6 +275,32 @@ final class CacheMaintenanceTests: XCTestCase {
         XCTAssertEqual(try store.allEntries().map(\.reference.path), ["team/a", "team/c"])
     }
 
+    func testMaxEntries_holdWhenNewEntryIsStored() async throws {
+        let fetcher = ScriptedFetcher(tags: ["1.0"])
+        let service = try makeService(
+            fetcher: fetcher, maintenance: CacheMaintenance(refreshAhead: 0, inactive: 86_400, maxEntries: 2))
+        for path in ["team/a", "team/b"] {
+            _ = try await service.tags(for: reference(path))
+            clock.advance(by: 1)
+        }
+        _ = try await service.tags(for: reference("team/a"))
+        clock.advance(by: 1)
+
+        _ = try await service.tags(for: reference("team/c"))
+        let afterThird = try store.allEntries().map(\.reference.path)
+        XCTAssertTrue(try service.purge(reference("team/a")))
+        clock.advance(by: 1)
+        _ = try await service.tags(for: reference("team/d"))
+        let afterPurgeAndFourth = try store.allEntries().map(\.reference.path)
+        clock.advance(by: 1)
+        _ = try await service.tags(for: reference("team/e"))
+        let afterFifth = try store.allEntries().map(\.reference.path)
+
+        XCTAssertEqual(afterThird, ["team/a", "team/c"])
+        XCTAssertEqual(afterPurgeAndFourth, ["team/c", "team/d"])
+        XCTAssertEqual(afterFifth, ["team/d", "team/e"])
+    }
+
     func testEvict_removesOldFailedLookups() async throws {
         let fetcher = ScriptedFetcher()
         fetcher.fail(with: FetchError(.nameUnknown, "repository team/app not found"))

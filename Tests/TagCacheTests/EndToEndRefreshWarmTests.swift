@@ -42,6 +42,30 @@ final class EndToEndRefreshWarmTests: EndToEndTestCase {
             result.standardOutputText)
     }
 
+    func testStatus_showsRequestsOfEarlierCommandsPerRegistry() throws {
+        try image.push(to: registry, repository: "activity/known", tags: ["1"])
+        let refreshed = try run(
+            "refresh", ["\(registry.host)/activity/known", "\(registry.host)/activity/never-pushed"])
+
+        let status = try TagCacheProcess.run(["status", "--database", tagcache.databaseURL.path, "--json"])
+        let document = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: status.standardOutput) as? [String: Any], status.standardError)
+        let registries = try XCTUnwrap(document["registries"] as? [[String: Any]])
+        let totals = try XCTUnwrap(registries.first)
+        let responses = try XCTUnwrap(totals["responses"] as? [String: Int])
+
+        XCTAssertEqual(refreshed.status, 1, refreshed.standardError)
+        XCTAssertEqual(status.status, 0, status.standardError)
+        XCTAssertEqual(registries.count, 1)
+        XCTAssertEqual(totals["registry"] as? String, registry.host)
+        XCTAssertEqual(totals["fetches"] as? Int, 2)
+        XCTAssertEqual(totals["errors"] as? Int, 1)
+        XCTAssertEqual(responses["404"], 1)
+        XCTAssertEqual(totals["requests"] as? Int, responses.values.reduce(0, +))
+        XCTAssertGreaterThanOrEqual(responses["200"] ?? 0, 1)
+        XCTAssertTrue((totals["last_error"] as? String)?.contains("activity/never-pushed") ?? false, "\(totals)")
+    }
+
     func testRefresh_invalidReferenceIsUsageError() throws {
         let result = try run("refresh", ["Not/Valid Ref"])
 
@@ -112,6 +136,28 @@ final class EndToEndRefreshWarmTests: EndToEndTestCase {
         XCTAssertEqual(result.status, 0, result.standardError)
         XCTAssertEqual(result.standardOutputText, "warm: 1 total, 1 refreshed, 0 failed\n")
         XCTAssertGreaterThan(tagsListCount("remote/warm"), countBefore)
+    }
+
+    func testAdminToken_requiredByServiceThatHasOne() throws {
+        try image.push(to: registry, repository: "admin/app", tags: ["1"])
+        let token = "tagcache-test-admin-token-0123"
+        let configuration = tagcache.directory.appendingPathComponent("admin.json")
+        try #"{"admin_token": "\#(token)"}"#.write(to: configuration, atomically: true, encoding: .utf8)
+        try tagcache.start(arguments: ["--config", configuration.path, "--insecure-registry", registry.host])
+        let reference = "\(registry.host)/admin/app"
+
+        let withoutToken = try TagCacheProcess.run(["refresh", "--server", tagcache.baseURL, reference])
+        let wrongToken = try TagCacheProcess.run(
+            ["refresh", "--server", tagcache.baseURL, "--admin-token", token + "x", reference])
+        let rightToken = try TagCacheProcess.run(
+            ["refresh", "--server", tagcache.baseURL, "--admin-token", token, reference])
+
+        XCTAssertEqual(withoutToken.status, 1, withoutToken.standardError)
+        XCTAssertTrue(withoutToken.standardOutputText.contains("admin token"), withoutToken.standardOutputText)
+        XCTAssertEqual(wrongToken.status, 1, wrongToken.standardError)
+        XCTAssertTrue(wrongToken.standardOutputText.contains("admin token"), wrongToken.standardOutputText)
+        XCTAssertEqual(rightToken.status, 0, rightToken.standardError)
+        XCTAssertEqual(rightToken.standardOutputText, "\(reference)\t1 tags\n")
     }
 
     func testStatusServer_unreachableServiceExitsOne() throws {

@@ -4,15 +4,6 @@ import Synchronization
 /// Counters of what the cache did since the process started, rendered in the Prometheus text exposition format
 /// (version 0.0.4) for `GET /metrics`.
 final class CacheMetrics: Sendable {
-    /// Upper bounds in seconds of the upstream fetch duration histogram.
-    static let latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
-
-    private struct Histogram {
-        var buckets = Array(repeating: 0, count: CacheMetrics.latencyBuckets.count)
-        var count = 0
-        var sum: Double = 0
-    }
-
     private struct State {
         var hits = 0
         var misses = 0
@@ -22,7 +13,7 @@ final class CacheMetrics: Sendable {
         var staleAnswers: [String: Int] = [:]
         var failureAnswers: [String: Int] = [:]
         var upstreamFetches: [LabelPair: Int] = [:]
-        var upstreamSeconds: [String: Histogram] = [:]
+        var upstreamSeconds: [String: LatencyHistogram] = [:]
     }
 
     private struct LabelPair: Hashable {
@@ -78,18 +69,17 @@ final class CacheMetrics: Sendable {
     func recordUpstreamFetch(registry: String, outcome: String, seconds: Double) {
         state.withLock { state in
             state.upstreamFetches[LabelPair(registry: registry, outcome: outcome), default: 0] += 1
-            var histogram = state.upstreamSeconds[registry] ?? Histogram()
-            for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound {
-                histogram.buckets[index] += 1
-            }
-            histogram.count += 1
-            histogram.sum += seconds
-            state.upstreamSeconds[registry] = histogram
+            state.upstreamSeconds[registry, default: LatencyHistogram()].observe(seconds)
         }
     }
 
-    /// Renders every metric, with the gauges the caller measured at scrape time.
-    func render(refreshesInFlight: Int, entries: Int?, databaseBytes: Int?) -> String {
+    /// Renders every metric, with the registry requests and the gauges the caller measured at scrape time.
+    ///
+    /// - Parameter queueLengths: Fetches waiting for a registry slot by priority, nil without a limiter.
+    func render(
+        requests: [String: RegistryStats.RequestTotals], refreshesInFlight: Int, queueLengths: [FetchPriority: Int]?,
+        entries: Int?, databaseBytes: Int?
+    ) -> String {
         let state = state.withLock { $0 }
         var text = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
@@ -121,7 +111,28 @@ final class CacheMetrics: Sendable {
                    .map { ("{registry=\(Self.quoted($0.key.registry)),outcome=\(Self.quoted($0.key.outcome))}", String($0.value)) })
         metric("tagcache_upstream_fetch_seconds", "histogram", "Duration of tag list fetches by registry.",
                Self.histogramSamples(state.upstreamSeconds))
+        let statuses = requests.keys.sorted().flatMap { registry in
+            requests[registry]!.responses.sorted { $0.key < $1.key }.map { status, count in
+                ("{registry=\(Self.quoted(registry)),status=\(Self.quoted(status == 0 ? "none" : String(status)))}",
+                 String(count))
+            }
+        }
+        metric("tagcache_upstream_requests_total", "counter",
+               "HTTP requests the OCI client sent, token requests and retries included, by registry and response "
+                   + "status; status none is a request that got no response.",
+               statuses)
+        metric("tagcache_upstream_request_seconds", "histogram", "Duration of HTTP requests to registries by registry.",
+               Self.histogramSamples(requests.mapValues(\.latency)))
         metric("tagcache_refreshes_in_flight", "gauge", "Registry fetches running now.", [("", String(refreshesInFlight))])
+        if let queueLengths {
+            metric("tagcache_refresh_queue_length", "gauge",
+                   "Registry fetches waiting for a slot under the registry's concurrency limit, by priority: "
+                       + "interactive when a client waits for the result, background otherwise.",
+                   [FetchPriority.interactive, .background].map { priority in
+                       ("{priority=\(Self.quoted(priority == .interactive ? "interactive" : "background"))}",
+                        String(queueLengths[priority] ?? 0))
+                   })
+        }
         if let entries {
             metric("tagcache_entries", "gauge", "Tag lists stored in the database.", [("", String(entries))])
         }
@@ -136,12 +147,14 @@ final class CacheMetrics: Sendable {
         counts.keys.sorted().map { ("{\(label)=\(quoted($0))}", String(counts[$0]!)) }
     }
 
-    private static func histogramSamples(_ histograms: [String: Histogram]) -> [(labels: String, value: String)] {
+    private static func histogramSamples(
+        _ histograms: [String: LatencyHistogram]
+    ) -> [(labels: String, value: String)] {
         var samples: [(labels: String, value: String)] = []
         for registry in histograms.keys.sorted() {
             let histogram = histograms[registry]!
             let name = quoted(registry)
-            for (index, bound) in latencyBuckets.enumerated() {
+            for (index, bound) in LatencyHistogram.bounds.enumerated() {
                 samples.append(("_bucket{registry=\(name),le=\"\(bound)\"}", String(histogram.buckets[index])))
             }
             samples.append(("_bucket{registry=\(name),le=\"+Inf\"}", String(histogram.count)))

@@ -1,16 +1,18 @@
 import Foundation
 
-/// The contents of the cache at one instant: every stored entry and every recorded failed lookup, as JSON for
-/// `GET /v1/repositories` and `tagcache status --json`, or as a table for a terminal.
+/// The contents of the cache at one instant: every stored entry, every recorded failed lookup and the totals of
+/// every registry, as JSON for `GET /v1/repositories` and `tagcache status --json`, or as tables for a terminal.
 public struct StatusReport: Sendable {
     public let entries: [StoredEntry]
     public let failedLookups: [FailedLookup]
+    public let registries: [RegistryActivity]
     public let now: Date
 
     /// Reads the report from `store`.
     public init(store: any TagStore, now: Date) throws(StoreError) {
         entries = try store.allEntries()
         failedLookups = try store.allFailedLookups()
+        registries = try store.allRegistryActivity()
         self.now = now
     }
 
@@ -39,12 +41,30 @@ public struct StatusReport: Sendable {
                 + ",\"retry_at\":\(Self.time(failure.retryAt))"
                 + ",\"failures\":\(failure.failureCount)}"
         }
+        let registries = registries.map { totals in
+            let responses = totals.responses.sorted { $0.key < $1.key }
+                .map { "\(JSONText.string($0.key == 0 ? "none" : String($0.key))):\($0.value)" }
+            return "{\"registry\":\(JSONText.string(totals.registry))"
+                + ",\"requests\":\(totals.requests)"
+                + ",\"responses\":{\(responses.joined(separator: ","))}"
+                + ",\"retries\":\(totals.retries)"
+                + ",\"rate_limited\":\(totals.rateLimited)"
+                + ",\"fetches\":\(totals.fetches)"
+                + ",\"errors\":\(totals.errors)"
+                + ",\"last_request_at\":\(Self.time(totals.lastRequestAt))"
+                + ",\"last_error\":\(totals.lastError.map(JSONText.string) ?? "null")"
+                + ",\"last_error_at\":\(Self.time(totals.lastErrorAt))"
+                + ",\"ratelimit_limit\":\(totals.rateLimit?.limit.map(JSONText.string) ?? "null")"
+                + ",\"ratelimit_remaining\":\(totals.rateLimit?.remaining.map(JSONText.string) ?? "null")"
+                + ",\"ratelimit_at\":\(Self.time(totals.rateLimit?.observedAt))}"
+        }
         return "{\"repositories\":[\n" + repositories.joined(separator: ",\n")
-            + "\n],\"failed_lookups\":[\n" + failures.joined(separator: ",\n") + "\n]}\n"
+            + "\n],\"failed_lookups\":[\n" + failures.joined(separator: ",\n")
+            + "\n],\"registries\":[\n" + registries.joined(separator: ",\n") + "\n]}\n"
     }
 
-    /// A table with one row per entry and per failed lookup. Times are relative to `now` in seconds: `-30s` is
-    /// 30 seconds ago, `+90s` in 90 seconds.
+    /// A table with one row per entry and per failed lookup, then, when any registry was asked, a table with one
+    /// row per registry. Times are relative to `now` in seconds: `-30s` is 30 seconds ago, `+90s` in 90 seconds.
     public var table: String {
         var rows = [["REFERENCE", "TAGS", "FETCHED", "EXPIRES", "CHANGED", "READS", "LAST READ", "FAILURES",
                      "NEXT ATTEMPT", "LAST ERROR"]]
@@ -62,7 +82,23 @@ public struct StatusReport: Sendable {
                 String(failure.failureCount), relative(failure.retryAt), failure.message,
             ])
         }
-        return Self.aligned(rows)
+        guard !registries.isEmpty else { return Self.aligned(rows) }
+        var registryRows = [["REGISTRY", "REQUESTS", "RESPONSES", "RETRIES", "429", "FETCHES", "ERRORS",
+                             "LAST REQUEST", "RATE LIMIT", "LAST ERROR"]]
+        for totals in registries {
+            let responses = totals.responses.sorted { $0.key < $1.key }
+                .map { "\($0.key == 0 ? "none" : String($0.key))=\($0.value)" }
+            var rateLimit = "-"
+            if let headers = totals.rateLimit {
+                rateLimit = "\(headers.remaining ?? "?")/\(headers.limit ?? "?") \(relative(headers.observedAt))"
+            }
+            registryRows.append([
+                totals.registry, String(totals.requests), responses.isEmpty ? "-" : responses.joined(separator: ","),
+                String(totals.retries), String(totals.rateLimited), String(totals.fetches), String(totals.errors),
+                relative(totals.lastRequestAt), rateLimit, totals.lastError ?? "-",
+            ])
+        }
+        return Self.aligned(rows) + "\n" + Self.aligned(registryRows)
     }
 
     private func relative(_ date: Date?) -> String {

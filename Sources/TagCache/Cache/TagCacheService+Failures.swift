@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Remembering failed fetches: negative entries for unknown repositories, and backoff for the rest.
 extension TagCacheService {
@@ -44,6 +45,7 @@ extension TagCacheService {
                     reference: reference, kind: error.kind.rawValue, message: error.message, failedAt: now,
                     failureCount: 1, retryAt: now.addingTimeInterval(Double(policy.negativeTTL)))
                 try store.recordFailedLookup(failure, removingEntry: true)
+                knownEntryCount.withLock { $0 = nil }
             default:
                 let backoff = Backoff(policy: policy)
                 if let stored {

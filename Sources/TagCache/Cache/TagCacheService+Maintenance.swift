@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Background work a long-running service calls periodically: writing reads, refresh-ahead and eviction.
 extension TagCacheService {
@@ -9,6 +10,25 @@ extension TagCacheService {
     /// Seconds a failed lookup is kept after its retry time, so that the backoff of a repository failing again
     /// soon after keeps growing.
     static let failedLookupRetention: Double = 3600
+
+    /// Writes what is collected in memory: reads, and the requests and fetches per registry.
+    public func flushPendingWrites() {
+        flushReads()
+        flushRegistryActivity()
+    }
+
+    /// Writes the per-registry increments collected since the last call in one transaction. A failed write keeps
+    /// them for the next call.
+    public func flushRegistryActivity() {
+        let batch = registryStats.drainActivity()
+        guard !batch.isEmpty else { return }
+        do {
+            try store.recordRegistryActivity(batch)
+        } catch {
+            registryStats.restoreActivity(batch)
+            log.error("store.write_failed", ["operation": "record_registry_activity", "error": error.description])
+        }
+    }
 
     /// Writes the reads collected since the last call in one transaction. A failed write keeps them for the next
     /// call.
@@ -23,13 +43,13 @@ extension TagCacheService {
         }
     }
 
-    /// Writes collected reads, then starts background refreshes of entries read since their last fetch that are
+    /// Writes what is collected in memory, then starts background refreshes of entries read since their last fetch that are
     /// about to expire.
     ///
     /// An entry qualifies inside its registry's refresh-ahead lead before expiry (see `CacheMaintenance`). Entries
     /// that already expired are left to the next read, so a restart does not refresh every stored entry at once.
     public func refreshAhead() {
-        flushReads()
+        flushPendingWrites()
         guard maintenance.refreshAhead > 0 else { return }
         let now = clock()
         let candidates: [StoredEntry]
@@ -61,12 +81,47 @@ extension TagCacheService {
                 overLimit = try store.evictLeastRecentlyUsed(keeping: maxEntries)
             }
             try store.removeFailedLookups(retryBefore: now.addingTimeInterval(-Self.failedLookupRetention))
+            knownEntryCount.withLock { $0 = nil }
             if inactive + overLimit > 0 {
                 encodedResponses?.invalidateAll()
                 log.info("cache.evict", ["inactive": String(inactive), "over_limit": String(overLimit)])
             }
         } catch {
             // An eviction that failed midway may have deleted entries before the error.
+            knownEntryCount.withLock { $0 = nil }
+            encodedResponses?.invalidateAll()
+            log.error("store.write_failed", ["operation": "evict", "error": error.description])
+        }
+    }
+
+    /// Deletes the least recently used entries beyond `maxEntries` once a new entry takes the count over it, so
+    /// the bound applies between the periodic evictions. The count is kept in memory and taken from the store
+    /// after any deletion; entries other processes add are caught by the next `evict()`.
+    func enforceMaxEntries(afterAdding reference: ImageReference) {
+        guard let maxEntries = maintenance.maxEntries else { return }
+        let known = knownEntryCount.withLock { count -> Int? in
+            if let current = count { count = current + 1 }
+            return count
+        }
+        var count = known
+        if count == nil {
+            count = try? store.entryCount()
+            knownEntryCount.withLock { $0 = count }
+        }
+        guard let count, count > maxEntries else { return }
+
+        // Reads not yet written would leave recently read entries looking unused.
+        flushReads()
+        do {
+            let evicted = try store.evictLeastRecentlyUsed(keeping: maxEntries)
+            let remaining = try store.entryCount()
+            knownEntryCount.withLock { $0 = remaining }
+            if evicted > 0 {
+                encodedResponses?.invalidateAll()
+                log.info("cache.evict", ["over_limit": String(evicted), "after": reference.name])
+            }
+        } catch {
+            knownEntryCount.withLock { $0 = nil }
             encodedResponses?.invalidateAll()
             log.error("store.write_failed", ["operation": "evict", "error": error.description])
         }

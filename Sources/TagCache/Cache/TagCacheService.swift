@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The cache: serves tag lists from the store, fetching from the registry on a miss or once stale, with
 /// stale-while-revalidate, stale-if-error and one upstream fetch per repository at a time.
@@ -14,6 +15,13 @@ public final class TagCacheService: Sendable {
     private let flights = SingleFlight<Result<Refreshed, CacheError>>()
     let reads = ReadLog()
     let metrics = CacheMetrics()
+    /// Requests and fetches per registry; this service records fetches and writes the increments to the store.
+    let registryStats: RegistryStats
+    /// The fetchers' load control, for the queue length in metrics; nil when fetches are not limited.
+    let limiter: RegistryLimiter?
+    /// Entries stored as far as this process knows, to enforce `maxEntries` when a new entry is stored; nil until
+    /// counted, and again after anything else deleted entries.
+    let knownEntryCount = Mutex<Int?>(nil)
     /// Encoded fresh-hit responses; nil when disabled or when the store cannot report other connections' commits.
     let encodedResponses: EncodedResponseCache?
 
@@ -33,12 +41,16 @@ public final class TagCacheService: Sendable {
     ///     only over a `SQLiteTagStore`, whose `dataVersion()` reports writes by other processes.
     ///   - changeCheckInterval: Longest time between two checks for other processes' writes, which is how long
     ///     such a write may go unseen by encoded responses.
+    ///   - registryStats: Where the fetcher records its requests; the service adds fetches and writes both to the
+    ///     store in batches.
+    ///   - limiter: The fetcher's load control, whose queue `GET /metrics` reports.
     public init(
         store: any TagStore, fetcher: any TagFetcher, policy: @escaping @Sendable (String) -> CachePolicy,
         clock: @escaping @Sendable () -> Date = Date.init,
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         maintenance: CacheMaintenance = CacheMaintenance(), encodedResponseBytes: Int = 0,
-        changeCheckInterval: Duration = .milliseconds(1), log: Log
+        changeCheckInterval: Duration = .milliseconds(1), registryStats: RegistryStats = RegistryStats(),
+        limiter: RegistryLimiter? = nil, log: Log
     ) {
         if encodedResponseBytes > 0, let store = store as? SQLiteTagStore {
             encodedResponses = EncodedResponseCache(
@@ -53,6 +65,8 @@ public final class TagCacheService: Sendable {
         self.policyForRegistry = policy
         self.clock = clock
         self.jitter = jitter
+        self.registryStats = registryStats
+        self.limiter = limiter
         self.log = log
     }
 
@@ -222,7 +236,10 @@ public final class TagCacheService: Sendable {
     ///
     /// - Returns: Whether an entry was stored.
     public func purge(_ reference: ImageReference) throws(CacheError) -> Bool {
-        defer { encodedResponses?.invalidate(reference) }
+        defer {
+            encodedResponses?.invalidate(reference)
+            knownEntryCount.withLock { $0 = nil }
+        }
         do {
             return try store.removeEntry(for: reference)
         } catch {
@@ -241,7 +258,9 @@ public final class TagCacheService: Sendable {
             }
             databaseBytes = sizes.isEmpty ? nil : sizes.reduce(0, +)
         }
-        return metrics.render(refreshesInFlight: flights.count, entries: entries, databaseBytes: databaseBytes)
+        return metrics.render(
+            requests: registryStats.requestTotals(), refreshesInFlight: flights.count,
+            queueLengths: limiter?.queueLengths(), entries: entries, databaseBytes: databaseBytes)
     }
 
     /// Waits for every refresh in flight, for an orderly shutdown.
@@ -286,10 +305,12 @@ public final class TagCacheService: Sendable {
         } catch {
             metrics.recordUpstreamFetch(
                 registry: reference.registry, outcome: error.kind.rawValue, seconds: seconds(since: started))
+            registryStats.recordFetch(registry: reference.registry, error: error.message, at: clock())
             recordFailure(error, for: reference, stored: current)
             return .failure(.fetch(error))
         }
         metrics.recordUpstreamFetch(registry: reference.registry, outcome: "ok", seconds: seconds(since: started))
+        registryStats.recordFetch(registry: reference.registry, error: nil, at: clock())
 
         let now = clock()
         let policy = policyForRegistry(reference.registry)
@@ -303,6 +324,9 @@ public final class TagCacheService: Sendable {
                     "registry": reference.registry, "repository": reference.path, "pages": String(fetched.pages),
                     "tags": String(fetched.tags.count), "ms": String(milliseconds(since: started)),
                 ])
+            if current == nil {
+                enforceMaxEntries(afterAdding: reference)
+            }
             return .success(Refreshed(entry: entry, fetched: true))
         } catch {
             log.error("store.write_failed", ["reference": reference.name, "error": error.description])

@@ -1,10 +1,13 @@
-/// The access rule of the routes that change the cache (`POST /v1/refresh`, `DELETE /v1/tags`): open to anyone
-/// while the service listens on loopback only, otherwise only to clients that send the configured `admin_token` as a
-/// bearer token.
+/// The access rule of the routes that change the cache (`POST /v1/refresh`, `DELETE /v1/tags`): once an
+/// `admin_token` is configured, only clients that send it as a bearer token; without one, anyone while the service
+/// listens on loopback only, and no client otherwise.
+///
+/// A configured token applies on loopback too, because a reverse proxy on the same machine makes every client
+/// look local.
 public struct AdminAccess: Sendable {
     /// The bearer token from the configuration, nil when none is set.
     let token: String?
-    /// Whether a token is required, because the service listens on a non-loopback address.
+    /// Whether a token is required: one is configured, or the service listens on a non-loopback address.
     let requiresToken: Bool
 
     public init(token: String?, requiresToken: Bool) {

@@ -226,7 +226,7 @@ enum OpenAPIDocument {
       },
       "delete": {
         "summary": "Delete a stored tag list and any remembered failure (purge)",
-        "description": "On a non-loopback listen address the request needs `Authorization: Bearer <admin_token>`.",
+        "description": "When the configuration sets `admin_token`, the request needs `Authorization: Bearer <admin_token>`; without one it is allowed only while the server listens on loopback.",
         "parameters": [
           {
             "name": "reference",
@@ -702,10 +702,10 @@ enum OpenAPIDocument {
     },
     "/v1/repositories": {
       "get": {
-        "summary": "Every stored tag list and every remembered failed lookup",
+        "summary": "Every stored tag list, every remembered failed lookup and the totals of each registry",
         "responses": {
           "200": {
-            "description": "`{\"repositories\": [...], \"failed_lookups\": [...]}` with tag counts, times, reads and errors.",
+            "description": "`{\"repositories\": [...], \"failed_lookups\": [...], \"registries\": [...]}` with tag counts, times, reads, errors, and requests per registry.",
             "content": {
               "application/json": {
                 "schema": {
@@ -722,11 +722,100 @@ enum OpenAPIDocument {
                       "items": {
                         "type": "object"
                       }
+                    },
+                    "registries": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "registry": {
+                            "type": "string",
+                            "description": "The registry as references write it."
+                          },
+                          "requests": {
+                            "type": "integer",
+                            "description": "HTTP requests the OCI client sent, token requests and retries included."
+                          },
+                          "responses": {
+                            "type": "object",
+                            "additionalProperties": {
+                              "type": "integer"
+                            },
+                            "description": "Requests by response status; `none` counts requests that got no response."
+                          },
+                          "retries": {
+                            "type": "integer"
+                          },
+                          "rate_limited": {
+                            "type": "integer",
+                            "description": "Responses with status 429."
+                          },
+                          "fetches": {
+                            "type": "integer",
+                            "description": "Tag list fetches by any fetcher."
+                          },
+                          "errors": {
+                            "type": "integer",
+                            "description": "Tag list fetches that failed."
+                          },
+                          "last_request_at": {
+                            "type": [
+                              "string",
+                              "null"
+                            ],
+                            "format": "date-time"
+                          },
+                          "last_error": {
+                            "type": [
+                              "string",
+                              "null"
+                            ]
+                          },
+                          "last_error_at": {
+                            "type": [
+                              "string",
+                              "null"
+                            ],
+                            "format": "date-time"
+                          },
+                          "ratelimit_limit": {
+                            "type": [
+                              "string",
+                              "null"
+                            ],
+                            "description": "The latest `ratelimit-limit` header, as sent."
+                          },
+                          "ratelimit_remaining": {
+                            "type": [
+                              "string",
+                              "null"
+                            ],
+                            "description": "The latest `ratelimit-remaining` header, as sent."
+                          },
+                          "ratelimit_at": {
+                            "type": [
+                              "string",
+                              "null"
+                            ],
+                            "format": "date-time"
+                          }
+                        },
+                        "required": [
+                          "registry",
+                          "requests",
+                          "responses",
+                          "retries",
+                          "rate_limited",
+                          "fetches",
+                          "errors"
+                        ]
+                      }
                     }
                   },
                   "required": [
                     "repositories",
-                    "failed_lookups"
+                    "failed_lookups",
+                    "registries"
                   ]
                 }
               }
@@ -748,7 +837,7 @@ enum OpenAPIDocument {
     "/v1/refresh": {
       "post": {
         "summary": "Fetch a repository's tag list now, sharing a fetch already in flight",
-        "description": "On a non-loopback listen address the request needs `Authorization: Bearer <admin_token>`.",
+        "description": "When the configuration sets `admin_token`, the request needs `Authorization: Bearer <admin_token>`; without one it is allowed only while the server listens on loopback.",
         "parameters": [
           {
             "name": "reference",

@@ -44,6 +44,8 @@ public struct OperatorRoutes: HTTPHandler {
     }
 
     private func repositories() -> HTTPResponse {
+        // The report reads the store, so what is still collected in memory is written first.
+        cache.flushPendingWrites()
         do {
             let report = try StatusReport(store: store, now: cache.clock())
             return HTTPResponse(

@@ -16,21 +16,25 @@ extension RegistryClient {
                         + "waited for the registry's request rate")
             }
             let result: Result<ClientResponse, TransportError>
+            let sent = ContinuousClock.now
             do {
                 result = .success(try await http.send(request))
             } catch {
                 result = .failure(error)
             }
+            let elapsed = (ContinuousClock.now - sent) / .seconds(1)
 
             let delay: Double?
             switch result {
             case .success(let response):
+                stats.recordRequest(registry: target.registry, status: response.status, seconds: elapsed)
                 stats.recordHeaders(response.headers, registry: target.registry)
                 if response.status == 429 {
                     limiter?.recordRateLimited(registry: target.registry)
                 }
                 delay = policy.delay(after: response, attempt: attempt)
             case .failure(let error):
+                stats.recordRequest(registry: target.registry, status: nil, seconds: elapsed)
                 delay = policy.delay(after: error, attempt: attempt)
             }
             guard let delay, attempt < policy.maxAttempts,

@@ -177,6 +177,19 @@ public final class RegistryLimiter: Sendable {
         }
     }
 
+    /// Returns the number of fetches waiting for a slot, over all registries, by priority.
+    public func queueLengths() -> [FetchPriority: Int] {
+        state.withLock { state in
+            var lengths: [FetchPriority: Int] = [.interactive: 0, .background: 0]
+            for load in state.registries.values {
+                for (priority, queue) in load.waiting {
+                    lengths[priority, default: 0] += queue.count
+                }
+            }
+            return lengths
+        }
+    }
+
     /// Applies the recovery steps due at `now` and returns the rate in effect.
     private func effectiveRate(_ load: inout RegistryLoad, configured: Double, now: ContinuousClock.Instant) -> Double {
         guard let reduced = load.reducedRate, let changed = load.rateChangedAt else { return configured }

@@ -67,6 +67,13 @@ public protocol TagStore: Sendable {
     /// Deletes failed fetches whose retry time is before `time`. Returns how many were deleted.
     @discardableResult
     func removeFailedLookups(retryBefore time: Date) throws(StoreError) -> Int
+
+    /// Adds a batch of per-registry increments to the stored totals in one transaction. The latest request, error
+    /// and rate-limit headers move only forward in time.
+    func recordRegistryActivity(_ activity: [RegistryActivity]) throws(StoreError)
+
+    /// Returns the stored totals of every registry, ordered by registry.
+    func allRegistryActivity() throws(StoreError) -> [RegistryActivity]
 }
 
 /// One cached repository.
