@@ -18,7 +18,9 @@ CREATE TABLE registry_activity (
     -- The ratelimit-limit and ratelimit-remaining headers of the latest response that carried either, as sent.
     ratelimit_limit TEXT,
     ratelimit_remaining TEXT,
-    ratelimit_at INTEGER
+    ratelimit_at INTEGER,
+    -- When a batch last added to the row. Eviction deletes registries unused for the cache's `inactive` time.
+    updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 
 -- Requests of registry_activity by response status; status 0 counts requests that got no response (refused

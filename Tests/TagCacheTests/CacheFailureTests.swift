@@ -290,6 +290,10 @@ final class CacheFailureTests: XCTestCase {
         let cached = try await httpGet(url)
 
         XCTAssertEqual(fetched.status, 404)
+        XCTAssertEqual(
+            fetched.headers.values(for: "Cache-Status"),
+            ["tagcache; fwd=uri-miss; fwd-status=404; stored; ttl=30; detail=negative"])
+        XCTAssertEqual(fetched.headers.values(for: "Cache-Control"), ["max-age=30"])
         XCTAssertEqual(cached.status, 404)
         XCTAssertTrue(cached.body.contains("\"NAME_UNKNOWN\""), cached.body)
         XCTAssertEqual(cached.headers.values(for: "Cache-Status"), ["tagcache; hit; ttl=20; detail=negative"])
@@ -313,6 +317,37 @@ final class CacheFailureTests: XCTestCase {
         XCTAssertEqual(again.status, 401)
         XCTAssertTrue(again.body.contains("\"UNAUTHORIZED\""), again.body)
         XCTAssertEqual(again.headers.values(for: "Retry-After"), [])
+        XCTAssertEqual(fetched.headers.values(for: "Cache-Status"), ["tagcache; fwd=uri-miss; detail=unauthorized"])
         XCTAssertEqual(fetcher.calls, 2, "rejected credentials must be asked again, not answered from a remembered failure")
+    }
+
+    func testHTTP_errorPastStaleIfErrorNamesStaleForward() async throws {
+        let fetcher = ScriptedFetcher(tags: ["1.0"])
+        let service = try makeService(fetcher: fetcher)
+        let server = try HTTPServer(
+            host: "127.0.0.1", port: 0, threads: 2, handler: Routes(cache: service, log: Log(minimumLevel: .error)))
+        defer { server.stop(gracePeriod: 1) }
+        let url = "http://127.0.0.1:\(server.port)/v1/tags?reference=\(reference.name)"
+        _ = try await httpGet(url)
+        fetcher.fail(with: FetchError(.unreachable, "cannot reach registry registry.example.com"))
+        clock.advance(by: 60 + 6000 + 1)
+
+        let failed = try await httpGet(url)
+
+        XCTAssertEqual(failed.status, 502)
+        XCTAssertEqual(failed.headers.values(for: "Cache-Status"), ["tagcache; fwd=stale; detail=unreachable"])
+        XCTAssertEqual(failed.headers.values(for: "Cache-Control"), [])
+    }
+
+    func testRegistryNotAllowed_isNotCountedAsRegistryFetch() async throws {
+        let fetcher = ScriptedFetcher()
+        fetcher.fail(with: FetchError(.registryNotAllowed, "address 10.0.0.1 is private"))
+        let service = try makeService(fetcher: fetcher)
+
+        _ = await error(of: service)
+        service.flushPendingWrites()
+
+        XCTAssertEqual(try store.allRegistryActivity(), [])
+        XCTAssertFalse(service.metricsText().contains("tagcache_upstream_fetches_total{"), service.metricsText())
     }
 }

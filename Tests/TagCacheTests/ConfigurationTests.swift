@@ -73,6 +73,11 @@ final class ConfigurationTests: XCTestCase {
         assertRejected(#"{"listen": "8780"}"#, mentioning: #"invalid listen address "8780""#)
         assertRejected(#"[1, 2]"#, mentioning: "the top level must be a JSON object")
         assertRejected(#"{"listen": "#, mentioning: "is not valid JSON")
+        assertRejected("{\n  \"listen\": x\n}", mentioning: "(line 2, column 13)")
+        assertRejected(
+            #"{"cache": {"max_entries": "10"}}"#,
+            mentioning: #"got the string "10"; write numbers without quotes"#)
+        assertRejected(#"{"cache": {"max_entries": true}}"#, mentioning: "got true")
     }
 
     func testDecode_readsLoadLimits() throws {

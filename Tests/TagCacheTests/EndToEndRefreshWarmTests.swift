@@ -153,9 +153,12 @@ final class EndToEndRefreshWarmTests: EndToEndTestCase {
             ["refresh", "--server", tagcache.baseURL, "--admin-token", token, reference])
 
         XCTAssertEqual(withoutToken.status, 1, withoutToken.standardError)
-        XCTAssertTrue(withoutToken.standardOutputText.contains("admin token"), withoutToken.standardOutputText)
+        XCTAssertTrue(
+            withoutToken.standardOutputText.contains("with --admin-token TOKEN"), withoutToken.standardOutputText)
         XCTAssertEqual(wrongToken.status, 1, wrongToken.standardError)
-        XCTAssertTrue(wrongToken.standardOutputText.contains("admin token"), wrongToken.standardOutputText)
+        XCTAssertTrue(
+            wrongToken.standardOutputText.contains("check the value given to --admin-token"),
+            wrongToken.standardOutputText)
         XCTAssertEqual(rightToken.status, 0, rightToken.standardError)
         XCTAssertEqual(rightToken.standardOutputText, "\(reference)\t1 tags\n")
     }

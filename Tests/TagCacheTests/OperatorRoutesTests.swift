@@ -138,7 +138,20 @@ final class OperatorRoutesTests: XCTestCase {
         XCTAssertEqual(missing.status, 401)
         XCTAssertEqual(missing.headers.values(for: "WWW-Authenticate"), ["Bearer realm=\"tagcache\""])
         XCTAssertEqual(wrong.status, 401)
+        XCTAssertEqual(
+            wrong.headers.values(for: "WWW-Authenticate"), ["Bearer realm=\"tagcache\", error=\"invalid_token\""])
+        XCTAssertTrue(wrong.body.contains("not the admin token"), wrong.body)
         XCTAssertEqual(right.status, 204)
+    }
+
+    func testAdmin_bearerSchemeIsCaseInsensitive() {
+        XCTAssertEqual(AdminAccess.bearerToken("bearer abc"), "abc")
+        XCTAssertEqual(AdminAccess.bearerToken("BEARER  abc "), "abc")
+        XCTAssertEqual(AdminAccess.bearerToken("Bearer abc"), "abc")
+        XCTAssertNil(AdminAccess.bearerToken("Basic abc"))
+        XCTAssertNil(AdminAccess.bearerToken("Bearer"))
+        XCTAssertNil(AdminAccess.bearerToken("Bearer   "))
+        XCTAssertNil(AdminAccess.bearerToken(nil))
     }
 
     func testAdmin_loopbackHostsNeedNoToken() {

@@ -66,8 +66,8 @@ final class RegistryActivityTests: XCTestCase {
         second.fetches = 2
         second.errors = 1
 
-        try store.recordRegistryActivity([first])
-        try store.recordRegistryActivity([second])
+        try store.recordRegistryActivity([first], at: date(0))
+        try store.recordRegistryActivity([second], at: date(0))
         let totals = try XCTUnwrap(store.allRegistryActivity().first)
 
         XCTAssertEqual(totals.requests, 5)
@@ -91,9 +91,9 @@ final class RegistryActivityTests: XCTestCase {
         older.rateLimit = RegistryActivity.RateLimit(limit: "100;w=21600", remaining: "90", observedAt: date(10))
         let withoutTimes = RegistryActivity(registry: registryName)
 
-        try store.recordRegistryActivity([newer])
-        try store.recordRegistryActivity([older])
-        try store.recordRegistryActivity([withoutTimes])
+        try store.recordRegistryActivity([newer], at: date(0))
+        try store.recordRegistryActivity([older], at: date(0))
+        try store.recordRegistryActivity([withoutTimes], at: date(0))
         let totals = try XCTUnwrap(store.allRegistryActivity().first)
 
         XCTAssertEqual(totals.lastRequestAt, date(20))
@@ -108,8 +108,8 @@ final class RegistryActivityTests: XCTestCase {
         var activity = RegistryActivity(registry: registryName)
         activity.fetches = 1
 
-        try store.recordRegistryActivity([activity])
-        try store.recordRegistryActivity([activity])
+        try store.recordRegistryActivity([activity], at: date(0))
+        try store.recordRegistryActivity([activity], at: date(0))
         let totals = try store.allRegistryActivity()
 
         XCTAssertEqual(totals.count, 1)
@@ -119,7 +119,40 @@ final class RegistryActivityTests: XCTestCase {
         XCTAssertNil(totals.first?.rateLimit)
     }
 
+    func testStore_removesRegistriesNotUpdatedSinceTime() throws {
+        let store = try makeStore()
+        var old = RegistryActivity(registry: "old.example.com")
+        old.responses = [200: 1]
+        var recent = RegistryActivity(registry: registryName)
+        recent.responses = [200: 2]
+        try store.recordRegistryActivity([old, recent], at: date(0))
+        try store.recordRegistryActivity([recent], at: date(100))
+
+        let removed = try store.removeRegistryActivity(updatedBefore: date(50))
+        try store.recordRegistryActivity([old], at: date(200))
+        let totals = try store.allRegistryActivity()
+
+        XCTAssertEqual(removed, 1)
+        XCTAssertEqual(totals.map(\.registry), ["old.example.com", registryName])
+        XCTAssertEqual(totals.first?.responses, [200: 1], "the removed registry's responses must not come back")
+        XCTAssertEqual(totals.last?.responses, [200: 4])
+    }
+
     // MARK: RegistryStats
+
+    func testStats_registriesBeyondLimitShareOneName() {
+        let stats = RegistryStats(maxRegistries: 2)
+        for registry in ["a.example.com", "b.example.com", "c.example.com", "d.example.com", "a.example.com"] {
+            stats.recordFetch(registry: registry, error: nil, at: date(0))
+        }
+
+        let batch = stats.drainActivity()
+
+        XCTAssertEqual(batch.map(\.registry), [RegistryStats.otherRegistries, "a.example.com", "b.example.com"])
+        XCTAssertEqual(batch.map(\.fetches), [2, 2, 1])
+        XCTAssertEqual(stats.recordedName(of: "b.example.com"), "b.example.com")
+        XCTAssertEqual(stats.recordedName(of: "e.example.com"), RegistryStats.otherRegistries)
+    }
 
     func testStats_drainReturnsIncrementsOnce() {
         let stats = RegistryStats()
@@ -259,7 +292,7 @@ final class RegistryActivityTests: XCTestCase {
         activity.lastError = "cannot reach registry"
         activity.lastErrorAt = date(0)
         activity.rateLimit = RegistryActivity.RateLimit(limit: "100", remaining: "7", observedAt: date(0))
-        try store.recordRegistryActivity([activity])
+        try store.recordRegistryActivity([activity], at: date(0))
 
         let report = try StatusReport(store: store, now: date(30))
         let document = try XCTUnwrap(

@@ -23,7 +23,7 @@ extension TagCacheService {
         let batch = registryStats.drainActivity()
         guard !batch.isEmpty else { return }
         do {
-            try store.recordRegistryActivity(batch)
+            try store.recordRegistryActivity(batch, at: clock())
         } catch {
             registryStats.restoreActivity(batch)
             log.error("store.write_failed", ["operation": "record_registry_activity", "error": error.description])
@@ -69,8 +69,8 @@ extension TagCacheService {
         }
     }
 
-    /// Deletes entries not used for `inactive`, then the least recently used beyond `maxEntries`, and failed
-    /// lookups long past their retry time. Writes pending reads first, so recent reads protect their entries.
+    /// Deletes entries not used for `inactive`, then the least recently used beyond `maxEntries`, failed lookups
+    /// long past their retry time, and the totals of registries not used for `inactive`. Writes pending reads first, so recent reads protect their entries.
     public func evict() {
         flushReads()
         let now = clock()
@@ -81,6 +81,7 @@ extension TagCacheService {
                 overLimit = try store.evictLeastRecentlyUsed(keeping: maxEntries)
             }
             try store.removeFailedLookups(retryBefore: now.addingTimeInterval(-Self.failedLookupRetention))
+            try store.removeRegistryActivity(updatedBefore: now.addingTimeInterval(-Double(maintenance.inactive)))
             knownEntryCount.withLock { $0 = nil }
             if inactive + overLimit > 0 {
                 encodedResponses?.invalidateAll()

@@ -19,7 +19,7 @@ public final class TagCacheService: Sendable {
     let registryStats: RegistryStats
     /// The fetchers' load control, for the queue length in metrics; nil when fetches are not limited.
     let limiter: RegistryLimiter?
-    /// Entries stored as far as this process knows, to enforce `maxEntries` when a new entry is stored; nil until
+    /// Entries stored as far as this process has counted, to enforce `maxEntries` when a new entry is stored; nil until
     /// counted, and again after anything else deleted entries.
     let knownEntryCount = Mutex<Int?>(nil)
     /// Encoded fresh-hit responses; nil when disabled or when the store cannot report other connections' commits.
@@ -303,13 +303,20 @@ public final class TagCacheService: Sendable {
         do {
             fetched = try await fetcher.listTags(of: reference)
         } catch {
-            metrics.recordUpstreamFetch(
-                registry: reference.registry, outcome: error.kind.rawValue, seconds: seconds(since: started))
-            registryStats.recordFetch(registry: reference.registry, error: error.message, at: clock())
+            // A rejection by the access policy contacted no registry, so it is not counted as one's fetch. Counting
+            // it would also let any client add registries to the counters at will.
+            if error.kind != .registryNotAllowed {
+                metrics.recordUpstreamFetch(
+                    registry: registryStats.recordedName(of: reference.registry), outcome: error.kind.rawValue,
+                    seconds: seconds(since: started))
+                registryStats.recordFetch(registry: reference.registry, error: error.message, at: clock())
+            }
             recordFailure(error, for: reference, stored: current)
             return .failure(.fetch(error))
         }
-        metrics.recordUpstreamFetch(registry: reference.registry, outcome: "ok", seconds: seconds(since: started))
+        metrics.recordUpstreamFetch(
+            registry: registryStats.recordedName(of: reference.registry), outcome: "ok",
+            seconds: seconds(since: started))
         registryStats.recordFetch(registry: reference.registry, error: nil, at: clock())
 
         let now = clock()

@@ -18,7 +18,8 @@ extension Configuration {
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ConfigurationError("configuration file \(source) is not valid JSON: \(error.localizedDescription)")
+            throw ConfigurationError(
+                "configuration file \(source) is not valid JSON: \(syntaxErrorDescription(error, in: data))")
         }
         let reader = JSONObjectReader(source: source, path: "")
         let object = try reader.object(root)
@@ -239,6 +240,28 @@ extension Configuration {
     }
 }
 
+/// Returns what JSONSerialization reports about a syntax error, with the line and column added.
+///
+/// Foundation on Linux writes the place only as "around character N", a byte offset, in the debug description.
+private func syntaxErrorDescription(_ error: Error, in data: Data) -> String {
+    guard var detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else {
+        return error.localizedDescription
+    }
+    let marker = "around character "
+    guard let range = detail.range(of: marker) else { return detail }
+    let digits = detail[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
+    guard let offset = Int(digits), offset <= data.count else { return detail }
+
+    var line = 1
+    var lineStart = 0
+    for (index, byte) in data.prefix(offset).enumerated() where byte == UInt8(ascii: "\n") {
+        line += 1
+        lineStart = index + 1
+    }
+    if detail.hasSuffix(".") { detail.removeLast() }
+    return "\(detail) (line \(line), column \(offset - lineStart + 1))"
+}
+
 /// Reads typed values out of a decoded JSON object, naming the dotted key path in every error.
 struct JSONObjectReader {
     let source: String
@@ -291,7 +314,7 @@ struct JSONObjectReader {
         else {
             throw ConfigurationError(
                 "\(source): \"\(qualified(key))\" must be an integer from \(range.lowerBound) to \(range.upperBound), "
-                    + "got \(value)")
+                    + "got \(Self.describe(value))")
         }
         return integer
     }
@@ -301,9 +324,30 @@ struct JSONObjectReader {
         guard let number = value as? NSNumber, !number.isJSONBoolean, range.contains(number.doubleValue) else {
             throw ConfigurationError(
                 "\(source): \"\(qualified(key))\" must be a number from \(range.lowerBound) to \(range.upperBound), "
-                    + "got \(value)")
+                    + "got \(Self.describe(value))")
         }
         return number.doubleValue
+    }
+
+    /// Returns `value` as a message shows it: a number as written, a string in quotes with its type named, so
+    /// that `"10"` where a number belongs is recognisable.
+    static func describe(_ value: Any) -> String {
+        switch value {
+        case let text as String:
+            return "the string \"\(text)\"; write numbers without quotes"
+        case let number as NSNumber where number.isJSONBoolean:
+            return number.boolValue ? "true" : "false"
+        case let number as NSNumber:
+            return "\(number)"
+        case is NSNull:
+            return "null"
+        case is [Any]:
+            return "an array"
+        case is [String: Any]:
+            return "an object"
+        default:
+            return "\(value)"
+        }
     }
 
     /// Reads a path that must name a readable regular file.

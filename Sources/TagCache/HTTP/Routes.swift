@@ -177,9 +177,38 @@ public struct Routes: HTTPHandler {
                     let answer = try await cache.fetch(reference, fallback: stored)
                     return render(answer)
                 } catch {
-                    return failure(error)
+                    var response = failure(error)
+                    response.headers += fetchFailureHeaders(error, reference: reference, stored: stored, cache: cache)
+                    return response
                 }
             }
         }
+    }
+
+    /// Returns the `Cache-Status` of an error that a fetch just returned, and for a repository the registry
+    /// reported unknown also the `Cache-Control` of the negative entry it stored, as a later hit on that entry has.
+    static func fetchFailureHeaders(
+        _ error: CacheError, reference: ImageReference, stored: StoredEntry?, cache: TagCacheService
+    ) -> [(name: String, value: String)] {
+        guard case .fetch(let fetchError) = error else { return [] }
+        if fetchError.kind == .registryNotAllowed {
+            // The access policy rejected the request before any registry was contacted.
+            return [("Cache-Status", "tagcache; detail=\(fetchError.kind.rawValue)")]
+        }
+        let forward: String
+        if let stored {
+            forward = stored.expiresAt > cache.clock() ? "request" : "stale"
+        } else {
+            forward = "uri-miss"
+        }
+        guard fetchError.isNegative else {
+            return [("Cache-Status", "tagcache; fwd=\(forward); detail=\(fetchError.kind.rawValue)")]
+        }
+        let ttl = cache.policyForRegistry(reference.registry).negativeTTL
+        let stored = ttl > 0 ? "; stored; ttl=\(ttl)" : ""
+        return [
+            ("Cache-Control", "max-age=\(ttl)"),
+            ("Cache-Status", "tagcache; fwd=\(forward); fwd-status=404\(stored); detail=negative"),
+        ]
     }
 }

@@ -64,8 +64,13 @@ public struct ServiceClient: Sendable {
                 message: "\(error.message); check that tagcache serve runs at \(baseURL)")
         }
         guard (200..<300).contains(response.status) else {
-            throw ServiceClientError(
-                message: "\(method) \(url) returned \(response.status): \(Self.errorMessage(in: response.body))")
+            var message = "\(method) \(url) returned \(response.status): \(Self.errorMessage(in: response.body))"
+            if response.status == 401 && response.headers["www-authenticate"]?.hasPrefix("Bearer") == true {
+                message += adminToken == nil
+                    ? "; pass the service's admin_token with --admin-token TOKEN"
+                    : "; check the value given to --admin-token"
+            }
+            throw ServiceClientError(message: message)
         }
         return response
     }

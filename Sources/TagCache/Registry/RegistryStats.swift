@@ -27,7 +27,13 @@ public final class RegistryStats: Sendable {
         var latency = LatencyHistogram()
     }
 
+    /// The name figures are recorded under once `maxRegistries` registries have figures. References cannot name
+    /// it, because the reference grammar allows no parentheses in a registry.
+    public static let otherRegistries = "(other)"
+
     private struct State {
+        /// Registries with figures of their own, at most `maxRegistries`.
+        var tracked: Set<String> = []
         var rateLimits: [String: RateLimit] = [:]
         var retries: [String: Int] = [:]
         var requests: [String: RequestTotals] = [:]
@@ -41,8 +47,27 @@ public final class RegistryStats: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Most registries with figures of their own. Further ones share `otherRegistries`, so clients that ask for
+    /// ever new registries cannot grow memory, metrics and the database without bound.
+    let maxRegistries: Int
 
-    public init() {}
+    public init(maxRegistries: Int = 1000) {
+        precondition(maxRegistries >= 1, "maxRegistries must be at least 1")
+        self.maxRegistries = maxRegistries
+    }
+
+    /// Returns the name under which figures of `registry` are recorded: `registry` itself, or `otherRegistries`
+    /// once `maxRegistries` others have figures.
+    public func recordedName(of registry: String) -> String {
+        state.withLock { name(of: registry, in: &$0) }
+    }
+
+    private func name(of registry: String, in state: inout State) -> String {
+        if state.tracked.contains(registry) { return registry }
+        guard state.tracked.count < maxRegistries else { return Self.otherRegistries }
+        state.tracked.insert(registry)
+        return registry
+    }
 
     /// Returns the latest rate-limit headers of `registry`, or nil when it never sent any.
     public func rateLimit(for registry: String) -> RateLimit? {
@@ -68,6 +93,7 @@ public final class RegistryStats: Sendable {
     func recordRequest(registry: String, status: Int?, seconds: Double, at time: Date = Date()) {
         let status = status ?? 0
         state.withLock { state in
+            let registry = name(of: registry, in: &state)
             var totals = state.requests[registry] ?? RequestTotals()
             totals.responses[status, default: 0] += 1
             totals.latency.observe(seconds)
@@ -89,6 +115,7 @@ public final class RegistryStats: Sendable {
             limitHeader: limit, remainingHeader: remaining, limit: limit.flatMap(Self.leadingNumber),
             remaining: remaining.flatMap(Self.leadingNumber), observedAt: now)
         state.withLock { state in
+            let registry = name(of: registry, in: &state)
             state.rateLimits[registry] = rateLimit
             state.withPending(registry) { activity in
                 activity.rateLimit = RegistryActivity.RateLimit(limit: limit, remaining: remaining, observedAt: now)
@@ -98,6 +125,7 @@ public final class RegistryStats: Sendable {
 
     func recordRetry(registry: String) {
         state.withLock { state in
+            let registry = name(of: registry, in: &state)
             state.retries[registry, default: 0] += 1
             state.withPending(registry) { $0.retries += 1 }
         }
@@ -106,6 +134,7 @@ public final class RegistryStats: Sendable {
     /// Counts one tag list fetch from `registry` by any fetcher, failed with `error` unless it is nil.
     public func recordFetch(registry: String, error: String?, at time: Date) {
         state.withLock { state in
+            let registry = name(of: registry, in: &state)
             state.withPending(registry) { activity in
                 activity.fetches += 1
                 if let error {

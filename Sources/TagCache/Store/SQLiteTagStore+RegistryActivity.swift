@@ -2,26 +2,45 @@ import Foundation
 
 /// Per-registry counters, in the `registry_activity` and `registry_responses` tables.
 extension SQLiteTagStore {
-    public func recordRegistryActivity(_ activity: [RegistryActivity]) throws(StoreError) {
+    public func recordRegistryActivity(_ activity: [RegistryActivity], at time: Date) throws(StoreError) {
         guard !activity.isEmpty else { return }
         try connection.withLock { connection throws(StoreError) in
             try connection.withTransaction(immediate: true) { () throws(StoreError) in
                 for increment in activity {
-                    try Self.add(increment, on: connection)
+                    try Self.add(increment, at: time, on: connection)
                 }
             }
         }
     }
 
-    private static func add(_ increment: RegistryActivity, on connection: SQLiteConnection) throws(StoreError) {
+    @discardableResult
+    public func removeRegistryActivity(updatedBefore time: Date) throws(StoreError) -> Int {
+        try connection.withLock { connection throws(StoreError) -> Int in
+            try connection.withTransaction(immediate: true) { () throws(StoreError) -> Int in
+                try connection.run(
+                    """
+                    DELETE FROM registry_responses WHERE registry IN (
+                        SELECT registry FROM registry_activity WHERE updated_at < ?)
+                    """,
+                    [.integer(time.unixMilliseconds)])
+                try connection.run(
+                    "DELETE FROM registry_activity WHERE updated_at < ?", [.integer(time.unixMilliseconds)])
+                return connection.changes
+            }
+        }
+    }
+
+    private static func add(
+        _ increment: RegistryActivity, at time: Date, on connection: SQLiteConnection
+    ) throws(StoreError) {
         // Each "latest" column keeps the newer of the stored and the batch's value, so batches written out of
         // order by two processes cannot move them back.
         try connection.run(
             """
             INSERT INTO registry_activity (
                 registry, requests, retries, rate_limited, fetches, errors, last_request_at, last_error,
-                last_error_at, ratelimit_limit, ratelimit_remaining, ratelimit_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                last_error_at, ratelimit_limit, ratelimit_remaining, ratelimit_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (registry) DO UPDATE SET
                 requests = requests + excluded.requests,
                 retries = retries + excluded.retries,
@@ -39,7 +58,8 @@ extension SQLiteTagStore {
                 ratelimit_remaining = CASE WHEN excluded.ratelimit_at >= coalesce(ratelimit_at, 0)
                     THEN excluded.ratelimit_remaining ELSE ratelimit_remaining END,
                 ratelimit_at =
-                    coalesce(max(ratelimit_at, excluded.ratelimit_at), ratelimit_at, excluded.ratelimit_at)
+                    coalesce(max(ratelimit_at, excluded.ratelimit_at), ratelimit_at, excluded.ratelimit_at),
+                updated_at = max(updated_at, excluded.updated_at)
             """,
             [
                 .text(increment.registry), .integer(Int64(increment.requests)), .integer(Int64(increment.retries)),
@@ -47,7 +67,7 @@ extension SQLiteTagStore {
                 .integer(Int64(increment.errors)), .integerOrNull(increment.lastRequestAt?.unixMilliseconds),
                 .textOrNull(increment.lastError), .integerOrNull(increment.lastErrorAt?.unixMilliseconds),
                 .textOrNull(increment.rateLimit?.limit), .textOrNull(increment.rateLimit?.remaining),
-                .integerOrNull(increment.rateLimit?.observedAt.unixMilliseconds),
+                .integerOrNull(increment.rateLimit?.observedAt.unixMilliseconds), .integer(time.unixMilliseconds),
             ]
         )
         try connection.runForEach(

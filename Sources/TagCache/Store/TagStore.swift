@@ -68,9 +68,13 @@ public protocol TagStore: Sendable {
     @discardableResult
     func removeFailedLookups(retryBefore time: Date) throws(StoreError) -> Int
 
-    /// Adds a batch of per-registry increments to the stored totals in one transaction. The latest request, error
-    /// and rate-limit headers move only forward in time.
-    func recordRegistryActivity(_ activity: [RegistryActivity]) throws(StoreError)
+    /// Adds a batch of per-registry increments, collected up to `time`, to the stored totals in one transaction.
+    /// The latest request, error and rate-limit headers move only forward in time.
+    func recordRegistryActivity(_ activity: [RegistryActivity], at time: Date) throws(StoreError)
+
+    /// Deletes the totals of registries that no batch added to since before `time`. Returns how many were deleted.
+    @discardableResult
+    func removeRegistryActivity(updatedBefore time: Date) throws(StoreError) -> Int
 
     /// Returns the stored totals of every registry, ordered by registry.
     func allRegistryActivity() throws(StoreError) -> [RegistryActivity]
