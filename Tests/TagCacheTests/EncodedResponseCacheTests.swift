@@ -11,7 +11,7 @@ final class EncodedResponseCacheTests: XCTestCase {
             reference: ImageReference(registry: "registry.example.com", path: path), fetchedAt: now,
             expiresAt: now.addingTimeInterval(60), servedUntil: now.addingTimeInterval(60), policy: CachePolicy(),
             entityTag: nil, fixedHeaders: [("Content-Type", "application/json")],
-            body: Array(repeating: UInt8(ascii: "x"), count: bodyBytes))
+            body: ResponseBody(copying: Array(repeating: UInt8(ascii: "x"), count: bodyBytes)))
     }
 
     func testInsert_staysWithinMaxBytes() {

@@ -28,7 +28,8 @@ final class EncodedResponseCache: Sendable {
         let entityTag: EntityTag?
         /// Header fields that do not change with the time of the request, in order.
         let fixedHeaders: [(name: String, value: String)]
-        let body: [UInt8]
+        /// Allocated once when the entry is made, and sent without a copy by every hit.
+        let body: ResponseBody
 
         /// Approximate memory held, in bytes, that the byte limit counts.
         var cost: Int {

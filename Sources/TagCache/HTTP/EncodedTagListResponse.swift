@@ -33,11 +33,11 @@ enum EncodedTagListResponse {
         return EncodedResponseCache.Entry(
             reference: answer.entry.reference, fetchedAt: answer.entry.fetchedAt, expiresAt: answer.entry.expiresAt,
             servedUntil: servedUntil, policy: answer.policy, entityTag: nil,
-            fixedHeaders: response.headers, body: response.body)
+            fixedHeaders: response.headers, body: ResponseBody(copying: response.body))
     }
 
     /// Returns the page stored in `entry`.
     static func response(_ entry: EncodedResponseCache.Entry) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: entry.fixedHeaders, body: entry.body)
+        HTTPResponse(status: 200, headers: entry.fixedHeaders, sharedBody: entry.body)
     }
 }

@@ -45,7 +45,7 @@ enum EncodedTagsResponse {
             reference: answer.entry.reference, fetchedAt: answer.entry.fetchedAt, expiresAt: answer.entry.expiresAt,
             servedUntil: servedUntil, policy: answer.policy,
             entityTag: comparesEntityTag ? EntityTag(opaqueTag: String(opaqueTag)) : nil,
-            fixedHeaders: fixedHeaders, body: response.body)
+            fixedHeaders: fixedHeaders, body: ResponseBody(copying: response.body))
     }
 
     /// Returns the response for `entry` at `now`: `304` when `ifNoneMatch` matches its entity tag, `200` with the
@@ -66,6 +66,6 @@ enum EncodedTagsResponse {
             headers.removeAll { $0.name == "Content-Type" }
             return HTTPResponse(status: 304, headers: headers)
         }
-        return HTTPResponse(status: 200, headers: headers, body: entry.body)
+        return HTTPResponse(status: 200, headers: headers, sharedBody: entry.body)
     }
 }

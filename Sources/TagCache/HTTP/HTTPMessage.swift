@@ -29,14 +29,44 @@ public struct HTTPRequest: Sendable {
 
 /// A complete response: status, header fields in order, body bytes.
 public struct HTTPResponse: Sendable {
+    /// Storage of the body bytes.
+    enum BodyStorage: Sendable {
+        /// Bytes of this response alone, which the server copies when it sends them.
+        case bytes([UInt8])
+        /// Bytes shared with a stored response, which the server sends in place.
+        case shared(ResponseBody)
+    }
+
     public var status: Int
     public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    var bodyStorage: BodyStorage
+
+    /// The body bytes. Reading the body of a response made with `sharedBody` copies them.
+    public var body: [UInt8] {
+        get {
+            switch bodyStorage {
+            case .bytes(let bytes):
+                return bytes
+            case .shared(let shared):
+                return shared.bytes
+            }
+        }
+        set {
+            bodyStorage = .bytes(newValue)
+        }
+    }
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.bodyStorage = .bytes(body)
+    }
+
+    /// Makes a response whose body is `sharedBody`, which the server sends without copying it.
+    init(status: Int, headers: [(name: String, value: String)], sharedBody: ResponseBody) {
+        self.status = status
+        self.headers = headers
+        self.bodyStorage = .shared(sharedBody)
     }
 }
 

@@ -78,18 +78,48 @@ func serverRequestCompleted(
 }
 
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
-    let created = response.body.withUnsafeBytes { bytes in
-        MHD_create_response_from_buffer(
-            bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY
-        )
-    }
-    guard let created else { return .NO }
+    guard let created = makeResponse(body: response.bodyStorage) else { return .NO }
     for header in response.headers {
         MHD_add_response_header(created, header.name, header.value)
     }
     let result = MHD_queue_response(connection, UInt32(response.status), created)
     MHD_destroy_response(created)
     return result
+}
+
+/// Creates a libmicrohttpd response that sends `body`, or returns nil when libmicrohttpd is out of memory.
+///
+/// A shared body is sent in place. The response holds a strong reference to its `ResponseBody`, and libmicrohttpd
+/// calls `releaseSharedBody` to drop it when it destroys the response. That happens once `MHD_destroy_response`
+/// below and the connection have both let go: after the response is sent, when the client disconnects, or when
+/// `MHD_stop_daemon` closes the connection.
+private func makeResponse(body: HTTPResponse.BodyStorage) -> OpaquePointer? {
+    switch body {
+    case .bytes(let bytes):
+        return bytes.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(
+                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY
+            )
+        }
+    case .shared(let shared):
+        let reference = Unmanaged.passRetained(shared)
+        // libmicrohttpd only reads the buffer, although its parameter is not const.
+        let created = MHD_create_response_from_buffer_with_free_callback_cls(
+            shared.count, UnsafeMutableRawPointer(mutating: shared.baseAddress), releaseSharedBody,
+            reference.toOpaque()
+        )
+        // A response that was not created never calls the free callback.
+        if created == nil {
+            reference.release()
+        }
+        return created
+    }
+}
+
+/// Drops the reference that `makeResponse` took on a shared body, when libmicrohttpd destroys the response.
+private func releaseSharedBody(_ context: UnsafeMutableRawPointer?) {
+    guard let context else { return }
+    Unmanaged<ResponseBody>.fromOpaque(context).release()
 }
 
 private final class ValueCollector {
