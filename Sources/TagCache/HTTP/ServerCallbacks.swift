@@ -77,6 +77,9 @@ func serverRequestCompleted(
     Unmanaged<ServerCore>.fromOpaque(context).takeUnretainedValue().requestFinished()
 }
 
+// NOTE: libmicrohttpd 0.9.75 writes `Content-Length: 0` on every 304, which RFC 9110 section 8.6 does not allow.
+// A Content-Length of the response's own, even with MHD_RF_INSANITY_HEADER_CONTENT_LENGTH, is sent in addition to
+// that one, so tagcache sends none.
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
     guard let created = makeResponse(body: response.bodyStorage) else { return .NO }
     for header in response.headers {
