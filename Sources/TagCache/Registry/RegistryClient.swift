@@ -132,6 +132,9 @@ public final class RegistryClient: TagFetcher {
     }
 
     func decodePage(_ body: [UInt8], url: HTTPURL, target: FetchTarget) throws(FetchError) -> [String] {
+        if let tags = TagListScanner.tags(in: body) {
+            return tags
+        }
         do {
             return try JSONDecoder().decode(TagListBody.self, from: Data(body)).tags ?? []
         } catch {
