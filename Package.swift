@@ -46,7 +46,12 @@ let package = Package(
         .executableTarget(
             name: "tagcache",
             dependencies: ["TagCache"],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            // A release binary carries the Swift runtime and Foundation instead of loading 14 shared
+            // libraries and resolving their symbols at every start, which a short `list-tags` run pays for.
+            // Debug builds keep the shared libraries, because the test bundle links this target too and loads
+            // XCTest with the shared runtime.
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
         .testTarget(
             name: "TagCacheTests",

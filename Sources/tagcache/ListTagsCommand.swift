@@ -101,7 +101,7 @@ enum ListTagsCommand {
             : try await currentEntry(reference, cache: components.cache)
         let firstSeen = query.needsHistory ? try components.store.firstSeenTimes(for: reference) : [:]
         let tags = query.apply(to: entry.tags, firstSeen: firstSeen)
-        FileHandle.standardOutput.write(Data(SkopeoOutput.listTags(repository: reference.name, tags: tags).utf8))
+        FileHandle.standardOutput.write(Data(SkopeoOutput.listTagsUTF8(repository: reference.name, tags: tags)))
         return 0
     }
 

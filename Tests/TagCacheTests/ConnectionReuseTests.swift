@@ -64,7 +64,7 @@ final class ConnectionReuseTests: XCTestCase {
 
         XCTAssertEqual(fetched.pages, 3)
         XCTAssertEqual(again.tags, ["a", "b", "c", "d", "e", "f"])
-        XCTAssertEqual(registry.requestCount, 8, "a probe and three pages per fetch")
+        XCTAssertEqual(registry.requestCount, 6, "three pages per fetch and no probe")
         // NOTE: the fixture cannot count connections; reuse itself is shown by the HTTPClient tests above.
     }
 

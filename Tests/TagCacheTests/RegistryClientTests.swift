@@ -174,12 +174,23 @@ final class RegistryClientTests: XCTestCase {
         XCTAssertEqual(try client().decodePage(Array(#"{"tags":["b","a","b"]}"#.utf8), url: url, target: target), ["b", "a", "b"])
     }
 
+    func testDecodePage_readsOtherMembersWithJSONDecoder() throws {
+        let target = FetchTarget(
+            reference: ImageReference(registry: "r.example", path: "app"), settings: RegistrySettings(),
+            baseURL: HTTPURL(string: "https://r.example/")!, addresses: [])
+        let url = HTTPURL(string: "https://r.example/v2/app/tags/list")!
+        let body = #"{"name":"app","tags":["b","a"],"child":[],"manifest":{"sha256:0":{"tag":["b"],"size":1}}}"#
+
+        XCTAssertNil(TagListScanner.tags(in: Array(body.utf8)))
+        XCTAssertEqual(try client().decodePage(Array(body.utf8), url: url, target: target), ["b", "a"])
+    }
+
     func testDecodePage_rejectsInvalidBodies() {
         let target = FetchTarget(
             reference: ImageReference(registry: "r.example", path: "app"), settings: RegistrySettings(),
             baseURL: HTTPURL(string: "https://r.example/")!, addresses: [])
         let url = HTTPURL(string: "https://r.example/v2/app/tags/list")!
-        for body in [#"{"tags":"latest"}"#, "[]", "not json", #"{"tags":[1]}"#] {
+        for body in [#"{"tags":"latest"}"#, "[]", "not json", #"{"tags":[1]}"#, #"{"tags":["a"]} x"#, #"{"tags":["\ud83d"]}"#] {
             XCTAssertThrowsError(try client().decodePage(Array(body.utf8), url: url, target: target), body) { error in
                 XCTAssertEqual((error as? FetchError)?.kind, .invalidResponse, body)
             }

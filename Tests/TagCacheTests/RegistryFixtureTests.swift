@@ -188,10 +188,13 @@ final class RegistryFixtureTests: XCTestCase {
         XCTAssertEqual(tokenRequests.first?.queryValue("service"), "fixture-service", file: file, line: line)
         XCTAssertEqual(tokenRequests.first?.queryValue("scope"), "repository:team/app:pull", file: file, line: line)
         XCTAssertNil(tokenRequests.first?.authorization, file: file, line: line)
+        XCTAssertEqual(registry.requests(of: .probe).count, 0, file: file, line: line)
+        // The anonymous first page returns the challenge, then four pages go out with the token.
         let pages = registry.requests(of: .tagsList)
-        XCTAssertEqual(pages.count, 4, file: file, line: line)
+        XCTAssertEqual(pages.count, 5, file: file, line: line)
         XCTAssertEqual(
-            pages.map(\.authorization), Array(repeating: "Bearer fixture-token-1", count: 4), file: file, line: line)
+            pages.map(\.authorization), [nil] + Array(repeating: "Bearer fixture-token-1", count: 4),
+            file: file, line: line)
     }
 
     func testListTags_reusesTokenOnSecondListing() async throws {
@@ -205,9 +208,10 @@ final class RegistryFixtureTests: XCTestCase {
         XCTAssertEqual(first.tags, sortedTags)
         XCTAssertEqual(second.tags, sortedTags)
         XCTAssertEqual(registry.requests(of: .token).count, 1)
-        XCTAssertEqual(registry.requests(of: .probe).count, 1)
+        XCTAssertEqual(registry.requests(of: .probe).count, 0)
         XCTAssertEqual(
-            registry.requests(of: .tagsList).map(\.authorization), Array(repeating: "Bearer fixture-token-1", count: 8))
+            registry.requests(of: .tagsList).map(\.authorization),
+            [nil] + Array(repeating: "Bearer fixture-token-1", count: 8))
     }
 
     func testListTags_basicChallengeIsUnauthorized() async throws {
@@ -218,7 +222,41 @@ final class RegistryFixtureTests: XCTestCase {
 
         XCTAssertEqual(error?.kind, .unauthorized)
         XCTAssertEqual(error?.message.contains("HTTP Basic"), true, error?.message ?? "")
-        XCTAssertEqual(registry.requests(of: .tagsList).count, 0)
+        XCTAssertEqual(registry.requests(of: .tagsList).map(\.authorization), [nil])
+        XCTAssertEqual(registry.requests(of: .probe).count, 0)
+    }
+
+    // MARK: - Probe
+
+    func testListTags_anonymousRegistryGetsNoProbe() async throws {
+        let registry = try startRegistry()
+
+        let fetched = try await client().listTags(of: reference(on: registry))
+
+        XCTAssertEqual(fetched.tags, sortedTags)
+        XCTAssertEqual(registry.requests(of: .probe).count, 0)
+        XCTAssertEqual(registry.requests(of: .tagsList).count, 4)
+    }
+
+    func testListTags_unknownRepositoryIsProbedOnce() async throws {
+        let registry = try startRegistry()
+
+        let error = await fetchError(client(), ImageReference(registry: registry.authority, path: "team/missing"))
+
+        XCTAssertEqual(error?.kind, .nameUnknown)
+        XCTAssertEqual(registry.requests(of: .probe).count, 1)
+        XCTAssertEqual(registry.requests(of: .tagsList).count, 1)
+    }
+
+    func testListTags_serverWithoutRegistryAPIFailsAtProbe() async throws {
+        let server = try HTTPServer(host: "127.0.0.1", port: 0, threads: 1, handler: NotFoundHandler())
+        defer { server.stop(gracePeriod: 1) }
+
+        let error = await fetchError(client(), ImageReference(registry: "127.0.0.1:\(server.port)", path: "team/app"))
+
+        XCTAssertEqual(error?.kind, .invalidResponse)
+        XCTAssertEqual(error?.message.contains("returned HTTP 404 to GET"), true, error?.message ?? "")
+        XCTAssertEqual(error?.message.contains("/v2/ instead of 200 or 401"), true, error?.message ?? "")
     }
 
     // MARK: - Limits
@@ -277,5 +315,12 @@ final class RegistryFixtureTests: XCTestCase {
         XCTAssertEqual(fourth.status, 200)
         XCTAssertEqual(registry.requestCount, 5)
         XCTAssertEqual(registry.requests(of: .tagsList).count, 4)
+    }
+}
+
+/// A web server that is no registry: 404 for every path.
+private struct NotFoundHandler: HTTPHandler {
+    func handle(_ request: HTTPRequest) -> HTTPHandlerResult {
+        .response(HTTPResponse(status: 404, body: Array("not found".utf8)))
     }
 }

@@ -47,6 +47,49 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(returned, stored)
     }
 
+    func testReplaceTags_storesTagsThatJSONEscapes() throws {
+        let store = try makeStore()
+        let tags = ["quote\"d", "back\\slash", "slash/ed", "tab\tbell\u{07}", "é", "日本", "😀", "ü\u{308}"]
+
+        let returned = try store.replaceTags(tags, for: reference, fetchedAt: t1, expiresAt: t2)
+        let stored = try XCTUnwrap(try store.entry(for: reference))
+
+        XCTAssertEqual(Set(stored.tags), Set(tags))
+        XCTAssertEqual(stored.tags.map { Array($0.utf8) }, stored.tags.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
+        XCTAssertEqual(returned.tags, stored.tags)
+        XCTAssertEqual(stored.tagCount, tags.count)
+    }
+
+    func testReplaceTags_storesTagWithNUL() throws {
+        let store = try makeStore()
+
+        try store.replaceTags(["a\u{0}b", "a"], for: reference, fetchedAt: t1, expiresAt: t2)
+        try store.replaceTags(["a\u{0}b", "c"], for: reference, fetchedAt: t2, expiresAt: t2)
+        let history = try store.tagHistory(for: reference)
+
+        XCTAssertEqual(history, [
+            TagHistoryEntry(tag: "a", firstSeenAt: t1, removedAt: t2),
+            TagHistoryEntry(tag: "a\u{0}b", firstSeenAt: t1, removedAt: nil),
+            TagHistoryEntry(tag: "c", firstSeenAt: t2, removedAt: nil),
+        ])
+    }
+
+    func testReplaceTags_stores50000Tags() throws {
+        let store = try makeStore()
+        let tags = (0..<50_000).map { "t\($0)" }
+
+        try store.replaceTags(tags.reversed(), for: reference, fetchedAt: t1, expiresAt: t2)
+        try store.replaceTags(tags.dropFirst() + ["new"], for: reference, fetchedAt: t2, expiresAt: t2)
+        let stored = try XCTUnwrap(try store.entry(for: reference))
+        let history = try store.tagHistory(for: reference)
+
+        XCTAssertEqual(stored.tags, TagOrder.sorted(tags.dropFirst() + ["new"]))
+        XCTAssertEqual(history.count, 50_001)
+        XCTAssertEqual(history.first { $0.tag == "t0" }?.removedAt, t2)
+        XCTAssertEqual(history.first { $0.tag == "t1" }?.firstSeenAt, t1)
+        XCTAssertEqual(history.first { $0.tag == "new" }?.firstSeenAt, t2)
+    }
+
     func testReplaceTags_storesEmptySet() throws {
         let store = try makeStore()
 

@@ -27,4 +27,19 @@ final class TagOrderTests: XCTestCase {
         XCTAssertEqual(unique.count, 2)
         XCTAssertEqual(unique.map { Array($0.utf8) }, [Array("e\u{301}".utf8), Array("\u{E9}".utf8)])
     }
+
+    func testSortedUnique_returnsSortedInputAsItIs() {
+        XCTAssertEqual(TagOrder.sortedUnique(["1.0", "a", "b"]), ["1.0", "a", "b"])
+        XCTAssertEqual(TagOrder.sortedUnique(["a", "a", "b"]), ["a", "b"])
+        XCTAssertEqual(TagOrder.sortedUnique(["a", "c", "b"]), ["a", "b", "c"])
+    }
+
+    func testSortedUnique_checksNonASCIIOrderByBytes() {
+        // Sorted by Swift's `<`, the decomposed "é" (65 CC 81) and precomposed "é" (C3 A9) compare equal, but in
+        // byte order the decomposed one comes first.
+        let unique = TagOrder.sortedUnique(["\u{E9}", "e\u{301}"])
+
+        XCTAssertEqual(unique.map { Array($0.utf8) }, [Array("e\u{301}".utf8), Array("\u{E9}".utf8)])
+        XCTAssertEqual(TagOrder.sortedUnique(["e\u{301}", "\u{E9}"]).map { Array($0.utf8) }, unique.map { Array($0.utf8) })
+    }
 }

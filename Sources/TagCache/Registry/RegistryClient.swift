@@ -3,8 +3,9 @@ import Foundation
 /// The OCI Distribution client. Lists a repository's tags with `GET /v2/NAME/tags/list`, following `Link`
 /// pagination, after Bearer-token or HTTP Basic authentication when the registry requires it.
 ///
-/// Tokens are cached per registry, scope and credential until they expire, so most fetches skip the `/v2/`
-/// probe. Credentials go only to the registry and its token realm.
+/// A fetch sends `GET /v2/` only when its first `tags/list` request fails with a status other than 401 or needs a
+/// challenge that the 401 lacked. Tokens are cached per registry, scope and credential until they expire.
+/// Credentials go only to the registry and its token realm.
 public final class RegistryClient: TagFetcher {
     let settingsForRegistry: @Sendable (String) -> RegistrySettings
     let log: Log
@@ -43,13 +44,17 @@ public final class RegistryClient: TagFetcher {
         let credential = try credential(for: reference)
         let cacheKey = Self.tokenCacheKey(scope: scope, credential: credential)
 
-        // A cached token skips the /v2/ probe. When it no longer works, the first 401 re-authenticates once.
+        // Without a cached token, the first tags/list request goes out anonymously instead of after a /v2/ probe.
+        // A registry that requires authentication returns 401 with the challenge the probe would get, and
+        // authorize(after:) sends the probe only for other failures. When a token no longer works, the first 401
+        // re-authenticates once.
         var authorization: String?
         var probeChallenges: [Challenge]?
+        var mayProbe = false
         if let token = tokens.token(registry: target.registry, scope: cacheKey, now: Date()) {
             authorization = "Bearer \(token)"
         } else {
-            (authorization, probeChallenges) = try await probe(target, scope: scope, credential: credential)
+            mayProbe = true
         }
 
         let firstPage = target.baseURL.resolving("/v2/\(reference.path)/tags/list?n=\(settings.pageSize)")
@@ -67,7 +72,17 @@ public final class RegistryClient: TagFetcher {
                 pageURL, addresses: target.addresses, authorization: authorization,
                 maxBodyBytes: settings.maxPageBytes)
             let response = try await send(request, for: target)
+            let isFirstAnonymousResponse = mayProbe
+            mayProbe = false
 
+            if isFirstAnonymousResponse && response.status != 200,
+                let firstAuthorization = try await authorize(
+                    after: response, target: target, scope: scope, credential: credential,
+                    probeChallenges: &probeChallenges)
+            {
+                authorization = firstAuthorization
+                continue
+            }
             if response.status == 401 && !hasReauthenticated {
                 hasReauthenticated = true
                 tokens.remove(registry: target.registry, scope: cacheKey)
@@ -116,6 +131,27 @@ public final class RegistryClient: TagFetcher {
         return FetchedTags(tags: TagOrder.sortedUnique(tags), pages: pages)
     }
 
+    /// Obtains the authorization for a fetch whose first, anonymous tags/list request returned `response`, a
+    /// status other than 200, as a `/v2/` probe's challenge would have.
+    ///
+    /// A 401 starts the authentication with its own challenge, so the one re-authentication of a fetch stays for
+    /// a token the registry then rejects, such as one with too narrow a scope. Any other status sends the probe:
+    /// its errors tell a server that is no registry from a missing repository, and some registries return 404 or
+    /// 403 to an anonymous tags/list but a challenge to `/v2/`.
+    /// - Returns: The `Authorization` value to repeat the request with, or nil when `response` stands.
+    private func authorize(
+        after response: ClientResponse, target: FetchTarget, scope: String, credential: RegistryCredential?,
+        probeChallenges: inout [Challenge]?
+    ) async throws(FetchError) -> String? {
+        if response.status == 401 {
+            return try await reauthenticate(
+                target, scope: scope, response: response, probeChallenges: nil, credential: credential)
+        }
+        let (authorization, challenges) = try await probe(target, scope: scope, credential: credential)
+        probeChallenges = challenges
+        return authorization
+    }
+
     private func credential(for reference: ImageReference) throws(FetchError) -> RegistryCredential? {
         do {
             return try credentials.credential(for: reference)
@@ -132,6 +168,9 @@ public final class RegistryClient: TagFetcher {
     }
 
     func decodePage(_ body: [UInt8], url: HTTPURL, target: FetchTarget) throws(FetchError) -> [String] {
+        if let tags = TagListScanner.tags(in: body) {
+            return tags
+        }
         do {
             return try JSONDecoder().decode(TagListBody.self, from: Data(body)).tags ?? []
         } catch {

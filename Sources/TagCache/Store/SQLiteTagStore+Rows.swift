@@ -49,10 +49,10 @@ extension SQLiteTagStore {
         )
     }
 
-    /// Stores `tags` as the current set of `reference`. Must run in an immediate transaction. Times are Unix
-    /// milliseconds.
+    /// Stores `tags` as the current set of `reference`. `tags` must be sorted in byte order without duplicates, as
+    /// `TagOrder.sortedUnique` returns them. Must run in an immediate transaction. Times are Unix milliseconds.
     static func replaceTags(
-        _ tags: Set<String>, for reference: ImageReference, fetchedAt: Int64, expiresAt: Int64,
+        _ tags: [String], for reference: ImageReference, fetchedAt: Int64, expiresAt: Int64,
         _ connection: SQLiteConnection
     ) throws(StoreError) -> StoredEntry {
         precondition(connection.isInTransaction, "replaceTags must run in a transaction")
@@ -65,7 +65,7 @@ extension SQLiteTagStore {
             changedAt = changed ? fetchedAt : stored.changedAt.unixMilliseconds
         } else {
             id = try insertRepository(reference, connection)
-            try updateTags(of: id, to: tags, at: fetchedAt, connection)
+            try insertTags(tags, of: id, at: fetchedAt, connection)
             changedAt = fetchedAt
         }
 
@@ -82,8 +82,7 @@ extension SQLiteTagStore {
 
         return StoredEntry(
             reference: reference,
-            // SQLite's BINARY collation, which entry(for:) sorts with, compares the UTF-8 bytes.
-            tags: TagOrder.sorted(tags),
+            tags: tags,
             tagCount: tags.count,
             fetchedAt: Date(unixMilliseconds: fetchedAt),
             expiresAt: Date(unixMilliseconds: expiresAt),
@@ -110,12 +109,11 @@ extension SQLiteTagStore {
     }
 
     /// Marks the current tags missing from `tags` as removed at `time` and makes every tag in `tags` current.
-    /// A tag seen before keeps its first-seen time.
+    /// A tag seen before keeps its first-seen time. `tags` must be sorted in byte order without duplicates.
     ///
     /// - Returns: Whether the current set changed.
-    @discardableResult
     private static func updateTags(
-        of repositoryID: Int64, to tags: Set<String>, at time: Int64, _ connection: SQLiteConnection
+        of repositoryID: Int64, to tags: [String], at time: Int64, _ connection: SQLiteConnection
     ) throws(StoreError) -> Bool {
         let current = Set(
             try connection.query(
@@ -123,20 +121,46 @@ extension SQLiteTagStore {
             ) { row in row.string(0) }
         )
         let removed = current.subtracting(tags)
-        let added = tags.subtracting(current)
+        // Filtering keeps the byte order of `tags`, which insertTags relies on.
+        let added = current.isEmpty ? tags : tags.filter { !current.contains($0) }
 
         try connection.runForEach("UPDATE tags SET removed_at = ? WHERE repository_id = ? AND tag = ?", removed) {
             [.integer(time), .integer(repositoryID), .text($0)]
         }
-        // Inserting in key order appends to the end of the primary key's B-tree instead of splitting pages.
-        let addedInOrder = TagOrder.sorted(added)
-        try connection.runForEach(
+        try insertTags(added, of: repositoryID, at: time, connection)
+        return !removed.isEmpty || !added.isEmpty
+    }
+
+    /// Makes `tags` current for `repositoryID`: a new tag gets `time` as first-seen time, and a removed one comes
+    /// back with its old first-seen time. `tags` must be sorted in byte order, so that the rows are appended to
+    /// the end of the primary key's B-tree instead of splitting its pages.
+    ///
+    /// All tags go in one statement that reads them from a JSON array with `json_each`, which for 50,000 tags
+    /// took about a third of the time of one `INSERT` per tag (SQLite 3.40.1). SQLite ends a JSON string at an
+    /// escaped NUL, so a list with a NUL in a tag is inserted one row at a time.
+    private static func insertTags(
+        _ tags: [String], of repositoryID: Int64, at time: Int64, _ connection: SQLiteConnection
+    ) throws(StoreError) {
+        guard !tags.isEmpty else { return }
+        if tags.contains(where: { $0.utf8.contains(0) }) {
+            try connection.runForEach(
+                """
+                INSERT INTO tags (repository_id, tag, first_seen_at) VALUES (?, ?, ?)
+                ON CONFLICT (repository_id, tag) DO UPDATE SET removed_at = NULL
+                """,
+                tags
+            ) { [.integer(repositoryID), .text($0), .integer(time)] }
+            return
+        }
+
+        // SQLite requires a WHERE clause in an INSERT … SELECT with an upsert, to parse ON CONFLICT unambiguously.
+        try connection.run(
             """
-            INSERT INTO tags (repository_id, tag, first_seen_at) VALUES (?, ?, ?)
+            INSERT INTO tags (repository_id, tag, first_seen_at)
+            SELECT ?, value, ? FROM json_each(?) WHERE true
             ON CONFLICT (repository_id, tag) DO UPDATE SET removed_at = NULL
             """,
-            addedInOrder
-        ) { [.integer(repositoryID), .text($0), .integer(time)] }
-        return !removed.isEmpty || !added.isEmpty
+            [.integer(repositoryID), .integer(time), .text(JSONText.array(tags))]
+        )
     }
 }

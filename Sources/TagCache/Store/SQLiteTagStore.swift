@@ -61,7 +61,7 @@ public final class SQLiteTagStore: TagStore {
         try connection.withLock { connection throws(StoreError) -> StoredEntry in
             try connection.withTransaction(immediate: true) { () throws(StoreError) -> StoredEntry in
                 try Self.replaceTags(
-                    Set(tags), for: reference, fetchedAt: fetchedAt.unixMilliseconds,
+                    TagOrder.sortedUnique(tags), for: reference, fetchedAt: fetchedAt.unixMilliseconds,
                     expiresAt: expiresAt.unixMilliseconds, connection
                 )
             }

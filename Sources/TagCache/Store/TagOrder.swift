@@ -16,6 +16,10 @@ enum TagOrder {
     /// canonically equivalent spellings both stay.
     static func sortedUnique(_ tags: [String]) -> [String] {
         let ascii = isASCII(tags)
+        // A registry often sends its list sorted, and the store sorts a fetched list again.
+        if isStrictlyIncreasing(tags, ascii: ascii) {
+            return tags
+        }
         let ordered = ascii ? tags.sorted() : tags.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var unique: [String] = []
         unique.reserveCapacity(ordered.count)
@@ -29,6 +33,18 @@ enum TagOrder {
     }
 
     private static func isASCII<Tags: Collection<String>>(_ tags: Tags) -> Bool {
-        tags.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+        tags.allSatisfy { tag in
+            var tag = tag
+            return tag.withUTF8 { bytes in bytes.allSatisfy { $0 < 0x80 } }
+        }
+    }
+
+    /// Returns whether each tag precedes the next in byte order. `ascii` is true when every tag is ASCII.
+    private static func isStrictlyIncreasing(_ tags: [String], ascii: Bool) -> Bool {
+        for (previous, next) in zip(tags, tags.dropFirst()) {
+            let precedes = ascii ? previous < next : previous.utf8.lexicographicallyPrecedes(next.utf8)
+            if !precedes { return false }
+        }
+        return true
     }
 }
