@@ -10,8 +10,11 @@ struct Components {
     /// 10,000 tags, or 60,000 of 50 tags.
     static let encodedResponseBytes = 64 << 20
 
-    init(configuration: Configuration, credentials: CredentialResolver, log: Log) throws(StoreError) {
-        store = try SQLiteTagStore(path: configuration.databasePath)
+    /// - Parameter headStart: A repository to start listing before the store opens, for a caller that will fetch
+    ///   it whatever the store holds. The listing then overlaps opening the database and creating its schema.
+    init(
+        configuration: Configuration, credentials: CredentialResolver, log: Log, headStart: ImageReference? = nil
+    ) throws(StoreError) {
         let settings: @Sendable (String) -> RegistrySettings = { configuration.settings(for: $0) }
         let limiter = RegistryLimiter(settings: settings)
         let router = FetcherRouter(
@@ -22,7 +25,11 @@ struct Components {
                 // NOTE: skopeo sends its own requests, so only the concurrency limit applies to it, not the rate.
                 .skopeo: SkopeoFetcher(settings: settings, credentials: credentials, log: log),
             ])
-        let fetcher = LimitedFetcher(router, limiter: limiter)
+        var fetcher: any TagFetcher = LimitedFetcher(router, limiter: limiter)
+        if let headStart {
+            fetcher = HeadStartFetcher(fetcher, startingWith: headStart)
+        }
+        store = try SQLiteTagStore(path: configuration.databasePath)
         cache = TagCacheService(
             store: store, fetcher: fetcher, policy: { configuration.cachePolicy(for: $0) },
             maintenance: configuration.maintenance, encodedResponseBytes: Self.encodedResponseBytes,

@@ -94,7 +94,11 @@ enum ListTagsCommand {
         let log = Log(minimumLevel: .warning)
         let credentials = common.credentialResolver(
             configuration: configuration, explicit: explicitCredential, isDisabled: noCredentials)
-        let components = try Components(configuration: configuration, credentials: credentials, log: log)
+        // Without a database file nothing is stored, so the listing can start while the schema is created.
+        let isNewDatabase = !offline && !FileManager.default.fileExists(atPath: configuration.databasePath)
+        let components = try Components(
+            configuration: configuration, credentials: credentials, log: log,
+            headStart: isNewDatabase ? reference : nil)
 
         let entry = offline
             ? try storedEntry(reference, store: components.store, database: configuration.databasePath)

@@ -28,6 +28,22 @@ final class EndToEndListTagsTests: EndToEndTestCase {
         XCTAssertEqual(result.standardError, "")
     }
 
+    func testListTags_newDatabaseFileFetchesOnceThenAnswersFromIt() throws {
+        try image.push(to: registry, repository: "cli/first-run", tags: ["2", "1"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tagcache.databaseURL.path))
+
+        let first = try listTags("cli/first-run")
+        let countAfterFirst = tagsListCount("cli/first-run")
+        let second = try listTags("cli/first-run")
+
+        XCTAssertEqual(first.status, 0, first.standardError)
+        XCTAssertEqual(
+            first.standardOutputText, skopeoDocument(repository: "\(registry.host)/cli/first-run", tags: ["1", "2"]))
+        XCTAssertEqual(countAfterFirst, 1)
+        XCTAssertEqual(second.standardOutputText, first.standardOutputText)
+        XCTAssertEqual(tagsListCount("cli/first-run"), 1)
+    }
+
     func testListTags_emptyRepositoryPrintsSkopeoDocument() throws {
         try image.push(to: registry, repository: "cli/empty", tags: ["gone"])
         // Removing the only tag's directory leaves a repository that exists with no tags.

@@ -11,6 +11,8 @@ import Foundation
 struct Migrator {
     /// Migrations sorted by name.
     let migrations: [EmbeddedMigration]
+    /// SHA-256 of each migration's SQL text by name, computed once because every check compares all of them.
+    private let checksums: [String: String]
 
     init(migrations: [EmbeddedMigration] = embeddedMigrations) {
         let sorted = migrations.sorted { $0.name < $1.name }
@@ -18,6 +20,7 @@ struct Migrator {
             precondition(previous.name != next.name, "two migrations are named \(next.name)")
         }
         self.migrations = sorted
+        checksums = Dictionary(uniqueKeysWithValues: sorted.map { ($0.name, SHA256.hexDigest(of: $0.sql)) })
     }
 
     /// Applies every migration that `connection`'s database has not recorded yet.
@@ -63,7 +66,7 @@ struct Migrator {
         }
         try connection.run(
             "INSERT INTO schema_migrations (name, checksum, applied_at) VALUES (?, ?, ?)",
-            [.text(migration.name), .text(SHA256.hexDigest(of: migration.sql)), .integer(Date().unixMilliseconds)]
+            [.text(migration.name), .text(checksums[migration.name]!), .integer(Date().unixMilliseconds)]
         )
     }
 
@@ -78,7 +81,7 @@ struct Migrator {
     private func verify(_ recorded: [String: String], databasePath: String) throws(StoreError) {
         for migration in migrations {
             guard let checksum = recorded[migration.name] else { continue }
-            let expected = SHA256.hexDigest(of: migration.sql)
+            let expected = checksums[migration.name]!
             guard checksum == expected else {
                 throw StoreError(
                     message: "Migration \(migration.name) in \(databasePath) was applied with SHA-256 \(checksum), "

@@ -25,8 +25,12 @@ public final class SQLiteTagStore: TagStore {
 
     public init(path: String) throws(StoreError) {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // A stat is cheaper than createDirectory's walk up the path, and the directory exists on most opens.
+            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
         } catch {
             throw StoreError(
                 message: "Cannot create the directory \(directory) for the tag database: "
