@@ -42,4 +42,10 @@ final class TagOrderTests: XCTestCase {
         XCTAssertEqual(unique.map { Array($0.utf8) }, [Array("e\u{301}".utf8), Array("\u{E9}".utf8)])
         XCTAssertEqual(TagOrder.sortedUnique(["e\u{301}", "\u{E9}"]).map { Array($0.utf8) }, unique.map { Array($0.utf8) })
     }
+
+    func testSorted_keepsSortedInputAndSortsDuplicates() {
+        XCTAssertEqual(TagOrder.sorted(["1.0", "1.1", "latest"]), ["1.0", "1.1", "latest"])
+        XCTAssertEqual(TagOrder.sorted(["b", "a", "a"]), ["a", "a", "b"])
+        XCTAssertEqual(TagOrder.sorted(["\u{E9}", "e\u{301}"]).map { Array($0.utf8) }, [Array("e\u{301}".utf8), Array("\u{E9}".utf8)])
+    }
 }

@@ -4,7 +4,7 @@ import Foundation
 enum TagOrdering {
     /// Sorts `tags` in byte order, the order of SQLite's BINARY collation and of `/v1/tags`.
     static func lexical(_ tags: [String], descending: Bool) -> [String] {
-        let sorted = tags.sorted(by: precedesBytes)
+        let sorted = TagOrder.sorted(tags)
         return descending ? sorted.reversed() : sorted
     }
 

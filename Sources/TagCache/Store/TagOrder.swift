@@ -6,7 +6,12 @@ enum TagOrder {
     /// views, so it sorts a list of ASCII tags. A list with another tag is sorted by UTF-8 views, because `<`
     /// compares canonically equivalent strings as equal and so differs from byte order for them.
     static func sorted<Tags: Collection<String>>(_ tags: Tags) -> [String] {
-        if isASCII(tags) {
+        let ascii = isASCII(tags)
+        // Stored lists come in byte order already, and checking takes one pass where sorting takes n log n.
+        if isStrictlyIncreasing(Array(tags), ascii: ascii) {
+            return Array(tags)
+        }
+        if ascii {
             return tags.sorted()
         }
         return tags.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
