@@ -91,7 +91,8 @@ enum ListTagsCommand {
             settings.tlsVerify = tlsVerify
             configuration.registries[reference.registry] = settings
         }
-        let log = Log(minimumLevel: .warning)
+        // A failed fetch reaches the user as the command's error message, so its warning log line would repeat it.
+        let log = Log(minimumLevel: .error)
         let credentials = common.credentialResolver(
             configuration: configuration, explicit: explicitCredential, isDisabled: noCredentials)
         // Without a database file nothing is stored, so the listing can start while the schema is created.

@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
 
-/// Usage errors of the built `tagcache serve`: exit status 2 and one line on standard error naming the value.
+/// Errors of the built binary: usage errors of `tagcache serve` exit 2, and a failed `list-tags` exits 1, each with
+/// one line on standard error naming the value.
 final class EndToEndCommandLineTests: XCTestCase {
     private var scratch: URL!
 
@@ -27,6 +28,20 @@ final class EndToEndCommandLineTests: XCTestCase {
     private func assertOneLine(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertTrue(text.hasSuffix("\n"), text, file: file, line: line)
         XCTAssertEqual(text.split(separator: "\n").count, 1, text, file: file, line: line)
+    }
+
+    func testListTags_unreachableRegistryPrintsOneLine() throws {
+        let port = FreePort.allocate()
+
+        let result = try TagCacheProcess.run([
+            "list-tags", "--database", scratch.appendingPathComponent("cache.sqlite").path,
+            "--insecure-registry", "127.0.0.1:\(port)", "docker://127.0.0.1:\(port)/team/app",
+        ])
+
+        XCTAssertEqual(result.status, 1)
+        assertOneLine(result.standardError)
+        XCTAssertTrue(
+            result.standardError.hasPrefix("tagcache: cannot reach registry 127.0.0.1:\(port)"), result.standardError)
     }
 
     func testServe_unknownOptionExitsTwo() throws {
