@@ -138,6 +138,9 @@ enum ListTagsCommand {
     }
 
     private static func currentEntry(_ reference: ImageReference, cache: TagCacheService) async throws -> StoredEntry {
+        // This process exits next, so its read and registry counts are written now rather than in a later batch,
+        // also when the fetch fails.
+        defer { cache.flushPendingWrites() }
         let answer: CacheAnswer
         switch try cache.lookup(reference, serveStale: false) {
         case .answer(let stored):
@@ -145,8 +148,6 @@ enum ListTagsCommand {
         case .needsFetch(let stored):
             answer = try await cache.fetch(reference, fallback: stored)
         }
-        // This process exits next, so its read is written now rather than in a later batch.
-        cache.flushPendingWrites()
         if answer.isStale {
             warn(
                 "registry \(reference.registry) failed, so the stored tag list of \(reference.name) from "

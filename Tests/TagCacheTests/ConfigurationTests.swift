@@ -78,6 +78,10 @@ final class ConfigurationTests: XCTestCase {
             #"{"cache": {"max_entries": "10"}}"#,
             mentioning: #"got the string "10"; write numbers without quotes"#)
         assertRejected(#"{"cache": {"max_entries": true}}"#, mentioning: "got true")
+        assertRejected(#"{"cache": {"ttl": 600}}"#, mentioning: #""cache.ttl" must be a string in quotes, got 600"#)
+        assertRejected(
+            #"{"registries": {"127.0.0.1:5000": {"allow": "true"}}}"#,
+            mentioning: #"must be true or false, got the string "true"; write it without quotes"#)
     }
 
     func testDecode_readsLoadLimits() throws {

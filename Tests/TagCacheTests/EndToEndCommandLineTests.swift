@@ -44,6 +44,27 @@ final class EndToEndCommandLineTests: XCTestCase {
             result.standardError.hasPrefix("tagcache: cannot reach registry 127.0.0.1:\(port)"), result.standardError)
     }
 
+    func testListTags_failedFetchIsCountedForStatus() throws {
+        let port = FreePort.allocate()
+        let database = scratch.appendingPathComponent("cache.sqlite").path
+
+        let failed = try TagCacheProcess.run([
+            "list-tags", "--database", database, "--insecure-registry", "127.0.0.1:\(port)",
+            "docker://127.0.0.1:\(port)/team/app",
+        ])
+        let status = try TagCacheProcess.run(["status", "--database", database, "--json"])
+        let document = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: status.standardOutput) as? [String: Any], status.standardError)
+        let registries = try XCTUnwrap(document["registries"] as? [[String: Any]])
+
+        XCTAssertEqual(failed.status, 1)
+        XCTAssertEqual(registries.count, 1)
+        XCTAssertEqual(registries.first?["fetches"] as? Int, 1)
+        XCTAssertEqual(registries.first?["errors"] as? Int, 1)
+        XCTAssertEqual(
+            (registries.first?["responses"] as? [String: Int])?["none"], registries.first?["requests"] as? Int)
+    }
+
     func testServe_unknownOptionExitsTwo() throws {
         let result = try serve(["--colour", "blue"])
 

@@ -144,6 +144,28 @@ final class OperatorRoutesTests: XCTestCase {
         XCTAssertEqual(right.status, 204)
     }
 
+    func testRefresh_failureCarriesCacheStatus() async throws {
+        let fetcher = ScriptedFetcher(tags: ["1.0"])
+        let (server, _) = try makeServer(fetcher: fetcher)
+        defer { server.stop(gracePeriod: 1) }
+        _ = try await httpGet(url(server, "/v1/tags"))
+        fetcher.fail(with: FetchError(.unreachable, "cannot reach registry registry.example.com"))
+
+        let response = try await httpGet(url(server, "/v1/refresh"), method: "POST")
+
+        XCTAssertEqual(response.status, 502)
+        XCTAssertEqual(response.headers.values(for: "Cache-Status"), ["tagcache; fwd=request; detail=unreachable"])
+    }
+
+    func testRepositories_emptyDatabaseHasEmptyArrays() async throws {
+        let (server, _) = try makeServer(fetcher: ScriptedFetcher())
+        defer { server.stop(gracePeriod: 1) }
+
+        let response = try await httpGet("http://127.0.0.1:\(server.port)/v1/repositories")
+
+        XCTAssertEqual(response.body, "{\"repositories\":[],\"failed_lookups\":[],\"registries\":[]}\n")
+    }
+
     func testAdmin_bearerSchemeIsCaseInsensitive() {
         XCTAssertEqual(AdminAccess.bearerToken("bearer abc"), "abc")
         XCTAssertEqual(AdminAccess.bearerToken("BEARER  abc "), "abc")

@@ -58,9 +58,12 @@ public struct StatusReport: Sendable {
                 + ",\"ratelimit_remaining\":\(totals.rateLimit?.remaining.map(JSONText.string) ?? "null")"
                 + ",\"ratelimit_at\":\(Self.time(totals.rateLimit?.observedAt))}"
         }
-        return "{\"repositories\":[\n" + repositories.joined(separator: ",\n")
-            + "\n],\"failed_lookups\":[\n" + failures.joined(separator: ",\n")
-            + "\n],\"registries\":[\n" + registries.joined(separator: ",\n") + "\n]}\n"
+        // One element a line keeps long arrays readable; an empty array stays `[]`.
+        func array(_ elements: [String]) -> String {
+            elements.isEmpty ? "[]" : "[\n" + elements.joined(separator: ",\n") + "\n]"
+        }
+        return "{\"repositories\":\(array(repositories)),\"failed_lookups\":\(array(failures))"
+            + ",\"registries\":\(array(registries))}\n"
     }
 
     /// A table with one row per entry and per failed lookup, then, when any registry was asked, a table with one

@@ -26,8 +26,9 @@ extension TagCacheService {
     func recordFailure(_ error: FetchError, for reference: ImageReference, stored: StoredEntry?) {
         let now = clock()
         let policy = policyForRegistry(reference.registry)
+        // A rejection by the access policy is no registry's error: no request was sent.
         log.warning(
-            "upstream.error",
+            error.kind == .registryNotAllowed ? "access.rejected" : "upstream.error",
             ["registry": reference.registry, "repository": reference.path, "kind": error.kind.rawValue,
              "error": error.message])
 

@@ -293,7 +293,8 @@ struct JSONObjectReader {
     func string(_ object: [String: Any], _ key: String) throws(ConfigurationError) -> String? {
         guard let value = object[key] else { return nil }
         guard let text = value as? String else {
-            throw ConfigurationError("\(source): \"\(qualified(key))\" must be a string")
+            throw ConfigurationError(
+                "\(source): \"\(qualified(key))\" must be a string in quotes, got \(Self.describe(value))")
         }
         return text
     }
@@ -302,7 +303,9 @@ struct JSONObjectReader {
         guard let value = object[key] else { return nil }
         // JSONSerialization decodes true/false and 0/1 alike as NSNumber; only real booleans are accepted.
         guard let number = value as? NSNumber, number.isJSONBoolean else {
-            throw ConfigurationError("\(source): \"\(qualified(key))\" must be true or false")
+            throw ConfigurationError(
+                "\(source): \"\(qualified(key))\" must be true or false, got \(Self.describe(value))"
+                    + (value is String ? "; write it without quotes" : ""))
         }
         return number.boolValue
     }
@@ -314,7 +317,7 @@ struct JSONObjectReader {
         else {
             throw ConfigurationError(
                 "\(source): \"\(qualified(key))\" must be an integer from \(range.lowerBound) to \(range.upperBound), "
-                    + "got \(Self.describe(value))")
+                    + "got \(Self.describe(value))\(value is String ? "; write numbers without quotes" : "")")
         }
         return integer
     }
@@ -324,7 +327,7 @@ struct JSONObjectReader {
         guard let number = value as? NSNumber, !number.isJSONBoolean, range.contains(number.doubleValue) else {
             throw ConfigurationError(
                 "\(source): \"\(qualified(key))\" must be a number from \(range.lowerBound) to \(range.upperBound), "
-                    + "got \(Self.describe(value))")
+                    + "got \(Self.describe(value))\(value is String ? "; write numbers without quotes" : "")")
         }
         return number.doubleValue
     }
@@ -334,7 +337,7 @@ struct JSONObjectReader {
     static func describe(_ value: Any) -> String {
         switch value {
         case let text as String:
-            return "the string \"\(text)\"; write numbers without quotes"
+            return "the string \"\(text)\""
         case let number as NSNumber where number.isJSONBoolean:
             return number.boolValue ? "true" : "false"
         case let number as NSNumber:

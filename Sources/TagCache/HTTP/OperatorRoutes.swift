@@ -70,7 +70,10 @@ public struct OperatorRoutes: HTTPHandler {
                 log.info("cache.refresh", ["reference": reference.name, "tags": String(answer.entry.tagCount)])
                 return TagsResponse.render(answer)
             } catch {
-                return APIError.from(error).response
+                var response = APIError.from(error).response
+                response.headers += Routes.fetchFailureHeaders(
+                    error, reference: reference, stored: nil, forward: "request", cache: cache)
+                return response
             }
         }
     }

@@ -178,7 +178,8 @@ public struct Routes: HTTPHandler {
                     return render(answer)
                 } catch {
                     var response = failure(error)
-                    response.headers += fetchFailureHeaders(error, reference: reference, stored: stored, cache: cache)
+                    response.headers += fetchFailureHeaders(
+                        error, reference: reference, stored: stored, forward: nil, cache: cache)
                     return response
                 }
             }
@@ -187,28 +188,33 @@ public struct Routes: HTTPHandler {
 
     /// Returns the `Cache-Status` of an error that a fetch just returned, and for a repository the registry
     /// reported unknown also the `Cache-Control` of the negative entry it stored, as a later hit on that entry has.
+    ///
+    /// - Parameter forward: The `fwd` value; nil derives it from `stored`, the entry the fetch was to replace.
     static func fetchFailureHeaders(
-        _ error: CacheError, reference: ImageReference, stored: StoredEntry?, cache: TagCacheService
+        _ error: CacheError, reference: ImageReference, stored: StoredEntry?, forward: String?,
+        cache: TagCacheService
     ) -> [(name: String, value: String)] {
         guard case .fetch(let fetchError) = error else { return [] }
         if fetchError.kind == .registryNotAllowed {
             // The access policy rejected the request before any registry was contacted.
             return [("Cache-Status", "tagcache; detail=\(fetchError.kind.rawValue)")]
         }
-        let forward: String
-        if let stored {
-            forward = stored.expiresAt > cache.clock() ? "request" : "stale"
+        let forwarded: String
+        if let forward {
+            forwarded = forward
+        } else if let stored {
+            forwarded = stored.expiresAt > cache.clock() ? "request" : "stale"
         } else {
-            forward = "uri-miss"
+            forwarded = "uri-miss"
         }
         guard fetchError.isNegative else {
-            return [("Cache-Status", "tagcache; fwd=\(forward); detail=\(fetchError.kind.rawValue)")]
+            return [("Cache-Status", "tagcache; fwd=\(forwarded); detail=\(fetchError.kind.rawValue)")]
         }
         let ttl = cache.policyForRegistry(reference.registry).negativeTTL
         let stored = ttl > 0 ? "; stored; ttl=\(ttl)" : ""
         return [
             ("Cache-Control", "max-age=\(ttl)"),
-            ("Cache-Status", "tagcache; fwd=\(forward); fwd-status=404\(stored); detail=negative"),
+            ("Cache-Status", "tagcache; fwd=\(forwarded); fwd-status=404\(stored); detail=negative"),
         ]
     }
 }
