@@ -217,15 +217,65 @@ final class StoreTests: XCTestCase {
         try store.replaceTags(["a"], for: reference, fetchedAt: t2, expiresAt: t2)
         try store.replaceTags(["x"], for: other, fetchedAt: t1, expiresAt: t1)
 
+        let connection = try SQLiteConnection(path: path)
+        let rowsBefore = try connection.query("SELECT count(*) FROM tags") { $0.int64(0) }
+
         let removed = try store.removeEntry(for: reference)
 
+        XCTAssertEqual(rowsBefore, [1], "the removal of b is the only row: first fetches write none")
         XCTAssertTrue(removed)
         XCTAssertNil(try store.entry(for: reference))
         XCTAssertEqual(try store.tagHistory(for: reference), [])
         XCTAssertEqual(try store.entry(for: other)?.tags, ["x"])
-        let connection = try SQLiteConnection(path: path)
-        XCTAssertEqual(try connection.query("SELECT count(*) FROM tags") { $0.int64(0) }, [1])
+        XCTAssertEqual(try store.tagHistory(for: other), [TagHistoryEntry(tag: "x", firstSeenAt: t1, removedAt: nil)])
+        XCTAssertEqual(try connection.query("SELECT count(*) FROM tags") { $0.int64(0) }, [0])
         XCTAssertFalse(try store.removeEntry(for: reference))
+    }
+
+    func testReplaceTags_firstFetchWritesNoTagRows() throws {
+        let path = try StoreTestDirectory.make(for: self).appending(path: "tags.sqlite").path
+        let store = try SQLiteTagStore(path: path)
+        let connection = try SQLiteConnection(path: path)
+        let tags = (0..<1000).map { String(format: "v%04d", $0) }
+
+        try store.replaceTags(tags, for: reference, fetchedAt: t1, expiresAt: t1)
+        let rowsAfterFirst = try connection.query("SELECT count(*) FROM tags") { $0.int64(0) }
+        try store.replaceTags(Array(tags.dropFirst()) + ["v9999"], for: reference, fetchedAt: t2, expiresAt: t2)
+        let rowsAfterSecond = try connection.query("SELECT count(*) FROM tags") { $0.int64(0) }
+        let history = try store.tagHistory(for: reference)
+
+        XCTAssertEqual(rowsAfterFirst, [0])
+        XCTAssertEqual(rowsAfterSecond, [2])
+        XCTAssertEqual(try store.entry(for: reference)?.tags, Array(tags.dropFirst()) + ["v9999"])
+        XCTAssertEqual(history.count, 1001)
+        XCTAssertEqual(history.first, TagHistoryEntry(tag: "v0000", firstSeenAt: t1, removedAt: t2))
+        XCTAssertEqual(history[1], TagHistoryEntry(tag: "v0001", firstSeenAt: t1, removedAt: nil))
+        XCTAssertEqual(history.last, TagHistoryEntry(tag: "v9999", firstSeenAt: t2, removedAt: nil))
+    }
+
+    /// A list stored before `tag_list` existed has a row for every tag and no `tag_list`.
+    func testReplaceTags_updatesListStoredAsRows() throws {
+        let path = try StoreTestDirectory.make(for: self).appending(path: "tags.sqlite").path
+        let store = try SQLiteTagStore(path: path)
+        try store.replaceTags(["a", "b"], for: reference, fetchedAt: t1, expiresAt: t1)
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute(
+            """
+            UPDATE repositories SET tag_list = NULL, first_fetched_at = NULL;
+            INSERT INTO tags (repository_id, tag, first_seen_at) SELECT id, 'a', \(t1.unixMilliseconds) FROM repositories;
+            INSERT INTO tags (repository_id, tag, first_seen_at) SELECT id, 'b', \(t1.unixMilliseconds) FROM repositories;
+            """)
+
+        let read = try store.entry(for: reference)?.tags
+        try store.replaceTags(["b", "c"], for: reference, fetchedAt: t2, expiresAt: t2)
+
+        XCTAssertEqual(read, ["a", "b"])
+        XCTAssertEqual(try store.entry(for: reference)?.tags, ["b", "c"])
+        XCTAssertEqual(try store.tagHistory(for: reference), [
+            TagHistoryEntry(tag: "a", firstSeenAt: t1, removedAt: t2),
+            TagHistoryEntry(tag: "b", firstSeenAt: t1, removedAt: nil),
+            TagHistoryEntry(tag: "c", firstSeenAt: t2, removedAt: nil),
+        ])
     }
 
     func testAllEntries_sortsByReferenceWithoutTags() throws {

@@ -333,6 +333,13 @@ struct SQLiteRow {
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
+    /// Returns the UTF-8 bytes of the column's text, or nil when it is NULL.
+    func optionalUTF8(_ column: Int) -> [UInt8]? {
+        guard !isNull(column), let text = sqlite3_column_text(statement, Int32(column)) else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, Int32(column)))
+        return Array(UnsafeBufferPointer(start: text, count: count))
+    }
+
     /// Returns nil when the column is NULL.
     func optionalString(_ column: Int) -> String? {
         isNull(column) ? nil : string(column)

@@ -64,19 +64,26 @@ extension SQLiteTagStore {
             let changed = try updateTags(of: id, to: tags, at: fetchedAt, connection)
             changedAt = changed ? fetchedAt : stored.changedAt.unixMilliseconds
         } else {
-            id = try insertRepository(reference, connection)
-            try insertTags(tags, of: id, at: fetchedAt, connection)
+            // The first fetch writes no rows to `tags`: its tags are current since first_fetched_at.
+            id = try insertRepository(reference, firstFetchedAt: fetchedAt, connection)
             changedAt = fetchedAt
         }
 
+        var tagList: [UInt8] = []
+        tagList.append(contentsOf: #"{"tags":"#.utf8)
+        JSONText.appendArray(tags, to: &tagList)
+        tagList.append(UInt8(ascii: "}"))
         try connection.run(
             """
             UPDATE repositories
-            SET fetched_at = ?, expires_at = ?, changed_at = ?, tag_count = ?,
+            SET fetched_at = ?, expires_at = ?, changed_at = ?, tag_count = ?, tag_list = ?,
                 last_error = NULL, last_error_at = NULL, next_attempt_at = NULL, failure_count = 0
             WHERE id = ?
             """,
-            [.integer(fetchedAt), .integer(expiresAt), .integer(changedAt), .integer(Int64(tags.count)), .integer(id)]
+            [
+                .integer(fetchedAt), .integer(expiresAt), .integer(changedAt), .integer(Int64(tags.count)),
+                .text(String(decoding: tagList, as: UTF8.self)), .integer(id),
+            ]
         )
         try connection.run("DELETE FROM failed_lookups WHERE reference = ?", [.text(reference.name)])
 
@@ -92,15 +99,16 @@ extension SQLiteTagStore {
 
     /// Inserts the row of a repository seen for the first time, with placeholder times that the caller overwrites.
     private static func insertRepository(
-        _ reference: ImageReference, _ connection: SQLiteConnection
+        _ reference: ImageReference, firstFetchedAt: Int64, _ connection: SQLiteConnection
     ) throws(StoreError) -> Int64 {
         let ids = try connection.query(
             """
-            INSERT INTO repositories (reference, registry, fetched_at, expires_at, changed_at, tag_count)
-            VALUES (?, ?, 0, 0, 0, 0)
+            INSERT INTO repositories (
+                reference, registry, fetched_at, expires_at, changed_at, tag_count, first_fetched_at)
+            VALUES (?, ?, 0, 0, 0, 0, ?)
             RETURNING id
             """,
-            [.text(reference.name), .text(reference.registry)]
+            [.text(reference.name), .text(reference.registry), .integer(firstFetchedAt)]
         ) { row in row.int64(0) }
         guard let id = ids.first else {
             preconditionFailure("INSERT … RETURNING id returned no row")
@@ -115,20 +123,50 @@ extension SQLiteTagStore {
     private static func updateTags(
         of repositoryID: Int64, to tags: [String], at time: Int64, _ connection: SQLiteConnection
     ) throws(StoreError) -> Bool {
-        let current = Set(
-            try connection.query(
-                "SELECT tag FROM tags WHERE repository_id = ? AND removed_at IS NULL", [.integer(repositoryID)]
-            ) { row in row.string(0) }
-        )
-        let removed = current.subtracting(tags)
+        let (currentList, firstFetchedAt) = try currentTags(of: repositoryID, connection)
+        let current = Set(currentList)
+        let new = Set(tags)
+        let removed = currentList.filter { !new.contains($0) }
         // Filtering keeps the byte order of `tags`, which insertTags relies on.
         let added = current.isEmpty ? tags : tags.filter { !current.contains($0) }
 
-        try connection.runForEach("UPDATE tags SET removed_at = ? WHERE repository_id = ? AND tag = ?", removed) {
-            [.integer(time), .integer(repositoryID), .text($0)]
-        }
+        // A removed tag of the first fetch has no row yet; it gets one with the first fetch as first-seen time.
+        try connection.runForEach(
+            """
+            INSERT INTO tags (repository_id, tag, first_seen_at, removed_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (repository_id, tag) DO UPDATE SET removed_at = excluded.removed_at
+            """,
+            removed
+        ) { [.integer(repositoryID), .text($0), .integer(firstFetchedAt), .integer(time)] }
         try insertTags(added, of: repositoryID, at: time, connection)
         return !removed.isEmpty || !added.isEmpty
+    }
+
+    /// Returns the current tags of `repositoryID` in byte order and the time its first fetch was stored.
+    ///
+    /// Lists stored before `tag_list` existed are read from their rows in `tags`, which then hold every current
+    /// tag, so the first-fetch time falls back to 0 without being used.
+    static func currentTags(
+        of repositoryID: Int64, _ connection: SQLiteConnection
+    ) throws(StoreError) -> (tags: [String], firstFetchedAt: Int64) {
+        let stored = try connection.query(
+            "SELECT tag_list, first_fetched_at FROM repositories WHERE id = ?", [.integer(repositoryID)]
+        ) { row in (list: row.optionalUTF8(0), firstFetchedAt: row.optionalInt64(1) ?? 0) }
+        guard let stored = stored.first else { return ([], 0) }
+        guard let list = stored.list else {
+            let tags = try connection.query(
+                "SELECT tag FROM tags WHERE repository_id = ? AND removed_at IS NULL ORDER BY tag",
+                [.integer(repositoryID)]
+            ) { row in row.string(0) }
+            return (tags, stored.firstFetchedAt)
+        }
+        guard let tags = TagListScanner.tags(in: list) else {
+            throw StoreError(
+                message: "The stored tag list of repository row \(repositoryID) is not a {\"tags\":[...]} "
+                    + "document, so the database was changed outside tagcache. Delete that repository's row, or "
+                    + "move the database aside so that tagcache creates an empty cache.")
+        }
+        return (tags, stored.firstFetchedAt)
     }
 
     /// Makes `tags` current for `repositoryID`: a new tag gets `time` as first-seen time, and a removed one comes

@@ -49,10 +49,7 @@ public final class SQLiteTagStore: TagStore {
             try connection.withTransaction(immediate: false) { () throws(StoreError) -> StoredEntry? in
                 guard let (id, entry) = try Self.repositoryRow(of: reference, connection) else { return nil }
                 var withTags = entry
-                withTags.tags = try connection.query(
-                    "SELECT tag FROM tags WHERE repository_id = ? AND removed_at IS NULL ORDER BY tag",
-                    [.integer(id)]
-                ) { row in row.string(0) }
+                withTags.tags = try Self.currentTags(of: id, connection).tags
                 return withTags
             }
         }
@@ -116,20 +113,28 @@ public final class SQLiteTagStore: TagStore {
     /// Returns an empty array when no entry is stored.
     public func tagHistory(for reference: ImageReference) throws(StoreError) -> [TagHistoryEntry] {
         try connection.withLock { connection throws(StoreError) -> [TagHistoryEntry] in
-            try connection.query(
-                """
-                SELECT tags.tag, tags.first_seen_at, tags.removed_at
-                FROM tags JOIN repositories ON repositories.id = tags.repository_id
-                WHERE repositories.reference = ?
-                ORDER BY tags.tag
-                """,
-                [.text(reference.name)]
-            ) { row in
-                TagHistoryEntry(
-                    tag: row.string(0),
-                    firstSeenAt: Date(unixMilliseconds: row.int64(1)),
-                    removedAt: row.optionalInt64(2).map(Date.init(unixMilliseconds:))
-                )
+            try connection.withTransaction(immediate: false) { () throws(StoreError) -> [TagHistoryEntry] in
+                guard let (id, _) = try Self.repositoryRow(of: reference, connection) else { return [] }
+                let (current, firstFetchedAt) = try Self.currentTags(of: id, connection)
+                var rows: [String: TagHistoryEntry] = [:]
+                for entry in try connection.query(
+                    "SELECT tag, first_seen_at, removed_at FROM tags WHERE repository_id = ?", [.integer(id)]
+                ) { row in
+                    TagHistoryEntry(
+                        tag: row.string(0), firstSeenAt: Date(unixMilliseconds: row.int64(1)),
+                        removedAt: row.optionalInt64(2).map(Date.init(unixMilliseconds:)))
+                } {
+                    rows[entry.tag] = entry
+                }
+
+                // A current tag without a row has been listed since the first fetch.
+                var history = current.map { tag in
+                    TagHistoryEntry(
+                        tag: tag, firstSeenAt: rows[tag]?.firstSeenAt ?? Date(unixMilliseconds: firstFetchedAt),
+                        removedAt: nil)
+                }
+                history += rows.values.filter { $0.removedAt != nil }
+                return history.sorted { $0.tag.utf8.lexicographicallyPrecedes($1.tag.utf8) }
             }
         }
     }
