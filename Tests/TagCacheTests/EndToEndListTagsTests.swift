@@ -126,6 +126,15 @@ final class EndToEndListTagsTests: EndToEndTestCase {
             result.standardOutputText,
             skopeoDocument(repository: "\(registry.host)/cli/many", tags: expected))
         XCTAssertEqual(tagsListCount("cli/many"), 2)
+
+        // The document is larger than a pipe's buffer, so the write fails with EPIPE once head has exited.
+        let command = [
+            try TagCacheProcess.executableURL().path, "list-tags", "--database", separate.databaseURL.path,
+            "--insecure-registry", registry.host, "docker://\(registry.host)/cli/many",
+        ].map { "'\($0)'" }.joined(separator: " ")
+        let piped = try Command.run("/bin/bash", ["-c", "\(command) | head -c 100 >/dev/null; echo ${PIPESTATUS[0]}"])
+        XCTAssertEqual(piped.standardOutputText, "0\n")
+        XCTAssertEqual(piped.standardError, "")
     }
 
     /// Builds the document `skopeo list-tags` 1.9.3 prints: a 4-space indent, `"key": value`, `[]` for no tags

@@ -5,11 +5,11 @@ enum TagOrder {
     /// Swift's `<` compares ASCII strings by their bytes, and much faster than a generic comparison of UTF-8
     /// views, so it sorts a list of ASCII tags. A list with another tag is sorted by UTF-8 views, because `<`
     /// compares canonically equivalent strings as equal and so differs from byte order for them.
-    static func sorted<Tags: Collection<String>>(_ tags: Tags) -> [String] {
+    static func sorted(_ tags: [String]) -> [String] {
         let ascii = isASCII(tags)
         // Stored lists come in byte order already, and checking takes one pass where sorting takes n log n.
-        if isStrictlyIncreasing(Array(tags), ascii: ascii) {
-            return Array(tags)
+        if isStrictlyIncreasing(tags, ascii: ascii) {
+            return tags
         }
         if ascii {
             return tags.sorted()
