@@ -97,9 +97,10 @@ enum ListTagsCommand {
             configuration: configuration, explicit: explicitCredential, isDisabled: noCredentials)
         // Without a database file nothing is stored, so the listing can start while the schema is created.
         let isNewDatabase = !offline && !FileManager.default.fileExists(atPath: configuration.databasePath)
-        let components = try Components(
-            configuration: configuration, credentials: credentials, log: log,
-            headStart: isNewDatabase ? reference : nil)
+        let components = isNewDatabase
+            ? try await Components.startingWith(
+                reference, configuration: configuration, credentials: credentials, log: log)
+            : try Components(configuration: configuration, credentials: credentials, log: log)
 
         let entry = offline
             ? try storedEntry(reference, store: components.store, database: configuration.databasePath)

@@ -44,6 +44,12 @@ public final class SQLiteTagStore: TagStore {
         self.connection = Mutex(connection)
     }
 
+    /// Opens the store like `init(path:)`, on a thread outside Swift concurrency's pool, so that other tasks keep
+    /// running while SQLite creates or migrates the schema.
+    public static func open(path: String) async throws(StoreError) -> SQLiteTagStore {
+        try await BlockingWork.run { () throws(StoreError) in try SQLiteTagStore(path: path) }
+    }
+
     public func entry(for reference: ImageReference) throws(StoreError) -> StoredEntry? {
         try connection.withLock { connection throws(StoreError) -> StoredEntry? in
             try connection.withTransaction(immediate: false) { () throws(StoreError) -> StoredEntry? in
