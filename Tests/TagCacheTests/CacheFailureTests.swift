@@ -321,7 +321,7 @@ final class CacheFailureTests: XCTestCase {
         XCTAssertEqual(fetcher.calls, 2, "rejected credentials must be asked again, not answered from a remembered failure")
     }
 
-    func testHTTP_errorPastStaleIfErrorNamesStaleForward() async throws {
+    func testHTTP_pastStaleIfErrorReportsFwdStale() async throws {
         let fetcher = ScriptedFetcher(tags: ["1.0"])
         let service = try makeService(fetcher: fetcher)
         let server = try HTTPServer(
@@ -339,7 +339,7 @@ final class CacheFailureTests: XCTestCase {
         XCTAssertEqual(failed.headers.values(for: "Cache-Control"), [])
     }
 
-    func testRegistryNotAllowed_isNotCountedAsRegistryFetch() async throws {
+    func testRegistryNotAllowed_isNotCounted() async throws {
         let fetcher = ScriptedFetcher()
         fetcher.fail(with: FetchError(.registryNotAllowed, "address 10.0.0.1 is private"))
         let service = try makeService(fetcher: fetcher)

@@ -28,7 +28,7 @@ final class EndToEndListTagsTests: EndToEndTestCase {
         XCTAssertEqual(result.standardError, "")
     }
 
-    func testListTags_newDatabaseFileFetchesOnceThenAnswersFromIt() throws {
+    func testListTags_newDatabaseFetchesOnce() throws {
         try image.push(to: registry, repository: "cli/first-run", tags: ["2", "1"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: tagcache.databaseURL.path))
 

@@ -19,8 +19,8 @@ public final class TagCacheService: Sendable {
     let registryStats: RegistryStats
     /// The fetchers' load control, for the queue length in metrics; nil when fetches are not limited.
     let limiter: RegistryLimiter?
-    /// Entries stored as far as this process has counted, to enforce `maxEntries` when a new entry is stored; nil until
-    /// counted, and again after anything else deleted entries.
+    /// Entries stored as far as this process has counted, to enforce `maxEntries` when a new entry is stored. Nil
+    /// until counted, and again after a deletion, which the next count then includes.
     let knownEntryCount = Mutex<Int?>(nil)
     /// Encoded fresh-hit responses; nil when disabled or when the store cannot report other connections' commits.
     let encodedResponses: EncodedResponseCache?

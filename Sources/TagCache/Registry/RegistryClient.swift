@@ -138,7 +138,7 @@ public final class RegistryClient: TagFetcher {
     /// a token the registry then rejects, such as one with too narrow a scope. Any other status sends the probe:
     /// its errors tell a server that is no registry from a missing repository, and some registries return 404 or
     /// 403 to an anonymous tags/list but a challenge to `/v2/`.
-    /// - Returns: The `Authorization` value to repeat the request with, or nil when `response` stands.
+    /// - Returns: The `Authorization` value to repeat the request with, or nil when `response` is final.
     private func authorize(
         after response: ClientResponse, target: FetchTarget, scope: String, credential: RegistryCredential?,
         probeChallenges: inout [Challenge]?
