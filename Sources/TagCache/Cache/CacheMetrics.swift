@@ -113,7 +113,7 @@ final class CacheMetrics: Sendable {
                Self.histogramSamples(state.upstreamSeconds))
         let statuses = requests.keys.sorted().flatMap { registry in
             requests[registry]!.responses.sorted { $0.key < $1.key }.map { status, count in
-                ("{registry=\(Self.quoted(registry)),status=\(Self.quoted(status == 0 ? "none" : String(status)))}",
+                ("{registry=\(Self.quoted(registry)),status=\(Self.quoted(RegistryActivity.statusLabel(status)))}",
                  String(count))
             }
         }

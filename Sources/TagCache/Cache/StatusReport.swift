@@ -43,7 +43,7 @@ public struct StatusReport: Sendable {
         }
         let registries = registries.map { totals in
             let responses = totals.responses.sorted { $0.key < $1.key }
-                .map { "\(JSONText.string($0.key == 0 ? "none" : String($0.key))):\($0.value)" }
+                .map { "\(JSONText.string(RegistryActivity.statusLabel($0.key))):\($0.value)" }
             return "{\"registry\":\(JSONText.string(totals.registry))"
                 + ",\"requests\":\(totals.requests)"
                 + ",\"responses\":{\(responses.joined(separator: ","))}"
@@ -90,7 +90,7 @@ public struct StatusReport: Sendable {
                              "LAST REQUEST", "RATE LIMIT", "LAST ERROR"]]
         for totals in registries {
             let responses = totals.responses.sorted { $0.key < $1.key }
-                .map { "\($0.key == 0 ? "none" : String($0.key))=\($0.value)" }
+                .map { "\(RegistryActivity.statusLabel($0.key))=\($0.value)" }
             var rateLimit = "-"
             if let headers = totals.rateLimit {
                 rateLimit = "\(headers.remaining ?? "?")/\(headers.limit ?? "?") \(relative(headers.observedAt))"

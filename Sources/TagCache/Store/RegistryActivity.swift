@@ -38,6 +38,11 @@ public struct RegistryActivity: Sendable, Equatable {
         self.registry = registry
     }
 
+    /// Returns the label of a `responses` key in reports and metrics: the status code, or `none` for 0.
+    static func statusLabel(_ status: Int) -> String {
+        status == 0 ? "none" : String(status)
+    }
+
     /// Adds the counts of `later` and takes its latest request, error and rate-limit headers where they are newer.
     public mutating func merge(_ later: RegistryActivity) {
         precondition(later.registry == registry, "cannot merge activity of \(later.registry) into \(registry)")
